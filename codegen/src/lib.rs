@@ -1,0 +1,177 @@
+//! Turns Vobiz's OpenAPI document into the Rust source of `vobiz::generated`.
+//!
+//! This is the one place generation happens: `build.rs` calls
+//! [`generate_file`] for every build and `cargo xtask` calls the same
+//! functions to check, print and review the generated surface, so the two can
+//! never disagree.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use openapiv3::OpenAPI;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+
+/// Why the spec could not be turned into code; always names the file.
+#[derive(Debug)]
+pub struct CodegenError {
+    /// The spec file the problem was found in.
+    pub file: PathBuf,
+    /// What is wrong, in words.
+    pub problem: String,
+}
+
+impl fmt::Display for CodegenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.problem)
+    }
+}
+
+impl std::error::Error for CodegenError {}
+
+/// One operation of the spec, as the runtime hooks need to know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// `operationId` as written in the spec.
+    pub operation_id: String,
+    /// The generated method's name, which progenitor also passes to the
+    /// hooks as `OperationInfo::operation_id`.
+    pub method_name: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// Path template, e.g. `/api/v1/Account/{auth_id}/Conference/{conference_name}/`.
+    pub path: String,
+}
+
+/// Reads and parses an OpenAPI document (YAML or JSON).
+pub fn load_spec(file: &Path) -> Result<OpenAPI, CodegenError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CodegenError {
+        file: file.to_owned(),
+        problem: format!("cannot read: {e}"),
+    })?;
+    parse_spec(file, &text)
+}
+
+/// Parses OpenAPI text (YAML, of which JSON is a subset).
+pub fn parse_spec(file: &Path, text: &str) -> Result<OpenAPI, CodegenError> {
+    serde_yaml::from_str(text).map_err(|e| CodegenError {
+        file: file.to_owned(),
+        problem: format!("not a valid OpenAPI 3.0 document: {e}"),
+    })
+}
+
+/// The operations of a spec, sorted by path then method.
+pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
+    let mut ops: Vec<Operation> = spec
+        .paths
+        .iter()
+        .filter_map(|(path, item)| Some((path, item.as_item()?)))
+        .flat_map(|(path, item)| {
+            item.iter().map(move |(method, op)| Operation {
+                operation_id: op.operation_id.clone().unwrap_or_default(),
+                method_name: method_name(op.operation_id.as_deref().unwrap_or_default()),
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+            })
+        })
+        .collect();
+    ops.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
+    ops
+}
+
+/// The progenitor settings every generation uses.
+///
+/// `HooksMode::Expected` makes a missing `ClientHooks` impl a compile error,
+/// so no generated operation can ever run without our auth and path guard.
+/// The inner type carries the configuration those hooks read.
+fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::hooks::Inner))
+        .with_derive("schemars::JsonSchema");
+    settings
+}
+
+/// Generates the Rust source for `vobiz::generated` from a parsed spec.
+pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
+    let fail = |problem: String| CodegenError {
+        file: file.to_owned(),
+        problem,
+    };
+    for op in operations(spec) {
+        if op.operation_id.is_empty() {
+            return Err(fail(format!(
+                "{} {} has no operationId",
+                op.method, op.path
+            )));
+        }
+    }
+    let mut generator = Generator::new(&settings());
+    let tokens = generator
+        .generate_tokens(spec)
+        .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
+    let ops = operations(spec);
+    let source = tokens.to_string();
+    for op in &ops {
+        // The hooks find an operation's path template by the name progenitor
+        // hands them; if our copy of its naming rule ever drifts, stop here
+        // rather than run an operation whose path cannot be checked.
+        let literal = format!("operation_id : \"{}\"", op.method_name);
+        if !source.contains(&literal) {
+            return Err(fail(format!(
+                "cannot find the generated method for operationId `{}` (expected `{}`)",
+                op.operation_id, op.method_name
+            )));
+        }
+    }
+    let table = operation_table(&ops);
+    let file_tokens = quote!(#tokens #table);
+    let ast = syn::parse2(file_tokens)
+        .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    Ok(prettyplease::unparse(&ast))
+}
+
+/// Loads `file` and generates its client source.
+pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
+    generate(file, &load_spec(file)?)
+}
+
+/// A lookup from operationId to method and path template, so the hooks can
+/// check every request against the path it was generated from.
+fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
+    let arms = ops.iter().map(|op| {
+        let (name, id, method, path) = (&op.method_name, &op.operation_id, &op.method, &op.path);
+        quote! {
+            #name => Some(&crate::hooks::OperationSpec { operation_id: #id, method: #method, path: #path }),
+        }
+    });
+    quote! {
+        /// Method and path template of a generated operation, by the name
+        /// progenitor passes to the hooks.
+        pub(crate) fn operation_spec(operation_id: &str) -> Option<&'static crate::hooks::OperationSpec> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
+/// progenitor's name for an operation's method: its `sanitize(.., Snake)`.
+fn method_name(operation_id: &str) -> String {
+    use heck::ToSnakeCase;
+    let cleaned: String = operation_id
+        .replace('\'', "")
+        .chars()
+        .map(|c| if unicode_ident::is_xid_continue(c) { c } else { '-' })
+        .collect();
+    let name = cleaned.to_snake_case();
+    match name.chars().next() {
+        None => "x".to_owned(),
+        Some(c) if unicode_ident::is_xid_start(c) => name,
+        Some(_) => format!("_{name}"),
+    }
+}

@@ -1,0 +1,292 @@
+//! Credentials and configuration: [`ClientBuilder`], validated at `build()`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use url::{Host, Url};
+
+use crate::hooks::Inner;
+use crate::{Client, Error, generated, path};
+
+/// Vobiz's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.vobiz.ai";
+/// Per-request timeout unless set otherwise: ending a room is one small
+/// request, so 30 s means the server or network is in trouble.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connect timeout unless set otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `User-Agent` sent unless set otherwise.
+pub const DEFAULT_USER_AGENT: &str = concat!("vobiz-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Configures a [`Client`]; nothing is checked until [`build`](Self::build).
+///
+/// ```
+/// use std::time::Duration;
+/// let client = vobiz::Client::builder("MA_XXXXXX", "secret-token")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://api.vobiz.ai");
+/// # Ok::<(), vobiz::Error>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    auth_id: String,
+    auth_token: String,
+    base_url: String,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    http_client: Option<reqwest::Client>,
+    user_agent: Option<String>,
+    allow_insecure_http: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("auth_id", &self.auth_id)
+            .field("auth_token", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("custom_http_client", &self.http_client.is_some())
+            .field("user_agent", &self.user_agent)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(auth_id: impl Into<String>, auth_token: impl Into<String>) -> Self {
+        ClientBuilder {
+            auth_id: auth_id.into(),
+            auth_token: auth_token.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: None,
+            connect_timeout: None,
+            http_client: None,
+            user_agent: None,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]). It may carry a path
+    /// prefix, e.g. for a gateway. `http://` is refused unless the host is
+    /// loopback or [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Timeout for one request, from sending to the end of the response
+    /// (default [`DEFAULT_TIMEOUT`]; with [`http_client`](Self::http_client),
+    /// that client's own timeout unless this is set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout for establishing a connection (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`]). Not combinable with
+    /// [`http_client`](Self::http_client): set it on that client instead.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends through your own `reqwest::Client` (connection pool, proxy, TLS
+    /// roots). The credentials are still added to every request.
+    ///
+    /// It must be built with `.redirect(reqwest::redirect::Policy::none())`:
+    /// a client that follows redirects would resend the auth token to
+    /// whatever origin a redirect names, and `build()` refuses it.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]; with
+    /// [`http_client`](Self::http_client), that client's unless this is set).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Allows an `http://` base URL on a non-loopback host, which sends the
+    /// auth token in clear text. Off by default.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let base = self.checked_base_url()?;
+        let http_client = self.checked_http_client()?;
+        let own_client = self.http_client.is_none();
+        let inner = Inner {
+            auth_id: credential("auth ID", &self.auth_id)?,
+            auth_token: credential("auth token", &self.auth_token)?,
+            origin: base.origin(),
+            base_path: base.path().trim_end_matches('/').to_owned(),
+            user_agent: match (&self.user_agent, own_client) {
+                (Some(agent), _) => Some(header_value("user agent", agent)?),
+                (None, true) => Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
+                (None, false) => None,
+            },
+            timeout: self.timeout.or(own_client.then_some(DEFAULT_TIMEOUT)),
+        };
+        if let Some(problem) = path::segment_problem(&self.auth_id) {
+            return Err(Error::Config(format!("auth ID {problem}")));
+        }
+        let base_url = base.as_str().trim_end_matches('/');
+        let api = generated::Client::new_with_client(base_url, http_client, inner);
+        Ok(Client::from_parts(Arc::new(api), self.auth_id))
+    }
+
+    fn checked_base_url(&self) -> Result<Url, Error> {
+        let bad = |why: &str| Error::Config(format!("base URL `{}` {why}", self.base_url));
+        let url = Url::parse(&self.base_url).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(bad("must use https"));
+        }
+        if url.host().is_none() {
+            return Err(bad("has no host"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("must not contain credentials"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("must not have a query or fragment"));
+        }
+        if url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&url) {
+            return Err(bad(
+                "uses plain http to a non-loopback host, which would send the auth token \
+                 unencrypted; use https or set allow_insecure_http(true)",
+            ));
+        }
+        Ok(url)
+    }
+
+    fn checked_http_client(&self) -> Result<reqwest::Client, Error> {
+        match &self.http_client {
+            Some(client) => {
+                if self.connect_timeout.is_some() {
+                    return Err(Error::Config(
+                        "connect_timeout cannot be applied to a supplied http_client; \
+                         set it on that reqwest::Client"
+                            .into(),
+                    ));
+                }
+                if !follows_no_redirects(client) {
+                    return Err(Error::Config(
+                        "the supplied http_client follows redirects, which would resend the \
+                         auth token to other origins; build it with \
+                         .redirect(reqwest::redirect::Policy::none())"
+                            .into(),
+                    ));
+                }
+                Ok(client.clone())
+            }
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}"))),
+        }
+    }
+}
+
+/// Whether a client was built with `redirect::Policy::none()`.
+///
+/// reqwest offers no accessor for a built client's policy; its `Debug`
+/// output is the only place it shows, so read it there. If a reqwest release
+/// changes that output, this fails closed (supplied clients are refused) and
+/// the test `supplied_client_without_redirects_is_accepted` says so.
+fn follows_no_redirects(client: &reqwest::Client) -> bool {
+    format!("{client:?}").contains(r#"redirect_policy: "Policy(None)""#)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::Config(format!(
+            "{what} must be visible ASCII without control characters (it is sent as a header)"
+        ))
+    })
+}
+
+/// A credential as a header value: non-empty, and marked sensitive so that
+/// reqwest and `http` never print it.
+fn credential(what: &str, value: &str) -> Result<HeaderValue, Error> {
+    if value.trim().is_empty() {
+        return Err(Error::Config(format!("{what} is empty")));
+    }
+    let mut header = header_value(what, value)?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// Reads the configuration of [`Client::from_env`] through `var`.
+pub(crate) fn builder_from_env(
+    var: impl Fn(&str) -> Result<String, std::env::VarError>,
+) -> Result<ClientBuilder, Error> {
+    let required = |name: &str| {
+        var(name).map_err(|e| match e {
+            std::env::VarError::NotPresent => {
+                Error::Config(format!("environment variable {name} is not set"))
+            }
+            std::env::VarError::NotUnicode(_) => {
+                Error::Config(format!("environment variable {name} is not valid UTF-8"))
+            }
+        })
+    };
+    let builder = ClientBuilder::new(required("VOBIZ_AUTH_ID")?, required("VOBIZ_AUTH_TOKEN")?);
+    Ok(match var("VOBIZ_BASE_URL") {
+        Ok(url) => builder.base_url(url),
+        Err(std::env::VarError::NotPresent) => builder,
+        Err(_) => required("VOBIZ_BASE_URL").map(|url| builder.base_url(url))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::env::VarError;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Result<String, VarError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned().ok_or(VarError::NotPresent)
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        let err = builder_from_env(env(&[("VOBIZ_AUTH_ID", "MA_1")])).unwrap_err();
+        assert!(err.to_string().contains("VOBIZ_AUTH_TOKEN"), "{err}");
+        let err = builder_from_env(env(&[])).unwrap_err();
+        assert!(err.to_string().contains("VOBIZ_AUTH_ID"), "{err}");
+    }
+
+    #[test]
+    fn from_env_reads_base_url() {
+        let vars = [
+            ("VOBIZ_AUTH_ID", "MA_1"),
+            ("VOBIZ_AUTH_TOKEN", "t"),
+            ("VOBIZ_BASE_URL", "http://127.0.0.1:9/x/"),
+        ];
+        let client = builder_from_env(env(&vars)).unwrap().build().unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/x");
+        assert_eq!(client.auth_id(), "MA_1");
+    }
+}

@@ -1,0 +1,389 @@
+//! Errors: one enum that tells apart what a caller can act on.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use serde_json::Value;
+
+use crate::generated;
+
+/// At most this much of an error response body is read: enough for any real
+/// error document, and a misbehaving server cannot make us buffer more.
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// At most this much of the server's error text is kept for [`Error::message`].
+const MAX_MESSAGE: usize = 1024;
+
+/// Everything that can go wrong when calling Vobiz.
+///
+/// Match on the variant to decide what to do, or use the helpers:
+/// [`status`](Error::status), [`is_not_found`](Error::is_not_found),
+/// [`is_retryable`](Error::is_retryable), [`message`](Error::message),
+/// [`api_id`](Error::api_id). No variant ever contains the auth token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument cannot be sent as given; nothing was sent.
+    #[error("invalid input (nothing was sent): {0}")]
+    InvalidInput(String),
+    /// The client configuration is unusable (bad base URL, credentials that
+    /// cannot be header values, a missing environment variable, ...).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// 404: the resource does not exist (for a conference: no such active room).
+    #[error("not found: {0}")]
+    NotFound(ApiError),
+    /// 401: the auth ID or token was rejected.
+    #[error("unauthorized: {0}")]
+    Unauthorized(ApiError),
+    /// 403: authenticated, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(ApiError),
+    /// 429: too many requests; see [`ApiError::retry_after`].
+    #[error("rate limited: {0}")]
+    RateLimited(ApiError),
+    /// 5xx: the server failed.
+    #[error("server error: {0}")]
+    Server(ApiError),
+    /// Any other unsuccessful status.
+    #[error("API error: {0}")]
+    Api(ApiError),
+    /// The server answered with a redirect, which is never followed: the
+    /// credentials go to the configured base URL and nowhere else.
+    #[error("refused to follow HTTP {status} redirect to {location}")]
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, as sent (shortened if very long).
+        location: String,
+    },
+    /// No response in time (connect or request timeout).
+    #[error("timed out: {0}")]
+    Timeout(#[source] reqwest::Error),
+    /// The request or response failed on the way (connection refused or
+    /// reset, TLS, DNS, a body cut short).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A successful status whose body does not match the spec.
+    #[error("unexpected response body: {0}")]
+    Decode(String),
+}
+
+/// What the server said in an unsuccessful response.
+///
+/// Vobiz documents two body shapes, and both are understood:
+/// `{"error": "conference not found", "api_id": "..."}` and
+/// `{"status": "error", "error": {"code", "message", "details"}, "timestamp", "requestId"}`.
+/// A body that is empty or not JSON still yields the status, and its text
+/// (bounded) as the message.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    status: u16,
+    message: Option<String>,
+    code: Option<String>,
+    details: Option<Value>,
+    api_id: Option<String>,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// Builds the error for a response from its status, headers and
+    /// (possibly truncated) body.
+    pub(crate) fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let mut error = match serde_json::from_slice::<Value>(body) {
+            Ok(json) => Self::from_json(status, &json),
+            Err(_) => Self::from_text(status, body),
+        };
+        error.retry_after = retry_after(headers, SystemTime::now());
+        error
+    }
+
+    fn empty(status: StatusCode) -> Self {
+        ApiError {
+            status: status.as_u16(),
+            message: None,
+            code: None,
+            details: None,
+            api_id: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    fn from_text(status: StatusCode, body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body);
+        ApiError {
+            message: clean(&text),
+            ..Self::empty(status)
+        }
+    }
+
+    fn from_json(status: StatusCode, json: &Value) -> Self {
+        let text = |v: Option<&Value>| match v? {
+            Value::String(s) => clean(s),
+            Value::Null => None,
+            other => clean(&other.to_string()),
+        };
+        let nested = json.get("error").filter(|e| e.is_object());
+        let message = match nested {
+            Some(e) => text(e.get("message")),
+            None => text(json.get("error")).or_else(|| text(json.get("message"))),
+        };
+        ApiError {
+            message,
+            code: nested.and_then(|e| text(e.get("code"))),
+            details: nested.and_then(|e| e.get("details")).cloned(),
+            api_id: text(json.get("api_id")),
+            request_id: text(json.get("requestId")).or_else(|| text(json.get("request_id"))),
+            ..Self::empty(status)
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The server's own error text, if it sent any (one line, at most 1 KiB).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The machine-readable error code of the nested body shape.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The `details` of the nested body shape, as sent.
+    pub fn details(&self) -> Option<&Value> {
+        self.details.as_ref()
+    }
+
+    /// Vobiz's `api_id` for this call: quote it to Vobiz support.
+    pub fn api_id(&self) -> Option<&str> {
+        self.api_id.as_deref()
+    }
+
+    /// The `requestId` of the nested body shape.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(c) = &self.code {
+            write!(f, " (code {c})")?;
+        }
+        if let Some(id) = self.api_id.as_ref().or(self.request_id.as_ref()) {
+            write!(f, " [request {id}]")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+/// One readable line of at most [`MAX_MESSAGE`] bytes, or `None` if blank.
+fn clean(text: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in text.trim().chars() {
+        if out.len() + c.len_utf8() > MAX_MESSAGE {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl Error {
+    /// Classifies an unsuccessful response by its status.
+    pub(crate) fn from_response_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        if status.is_redirection() {
+            let location = headers
+                .get(LOCATION)
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+            return Error::Redirect {
+                status: status.as_u16(),
+                location: location
+                    .and_then(|l| clean(&l))
+                    .unwrap_or_else(|| "(no Location header)".to_owned()),
+            };
+        }
+        let api = ApiError::from_parts(status, headers, body);
+        match status.as_u16() {
+            401 => Error::Unauthorized(api),
+            403 => Error::Forbidden(api),
+            404 => Error::NotFound(api),
+            429 => Error::RateLimited(api),
+            500..=599 => Error::Server(api),
+            _ => Error::Api(api),
+        }
+    }
+
+    /// Classifies a transport failure.
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Error::Timeout(e)
+        } else {
+            Error::Transport(e)
+        }
+    }
+
+    /// Turns the error of any generated operation into a [`vobiz::Error`](Error),
+    /// classified the same way as the handwritten calls.
+    ///
+    /// ```no_run
+    /// # async fn f(client: &vobiz::Client) -> Result<(), vobiz::Error> {
+    /// let result = client.api().delete_conference(client.auth_id(), "room").await;
+    /// if let Err(e) = result {
+    ///     let e = vobiz::Error::from_api(e).await;
+    ///     if e.is_not_found() { /* no such active room */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Typed error bodies are read through their `Serialize` impl, so both
+    /// documented Vobiz body shapes are understood whatever type the spec
+    /// gives them.
+    pub async fn from_api<E: serde::Serialize>(err: generated::Error<E>) -> Self {
+        use generated::Error as G;
+        match err {
+            G::InvalidRequest(msg) => Error::InvalidInput(msg),
+            G::Custom(msg) => Error::InvalidInput(msg),
+            G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+                Error::from_reqwest(e)
+            }
+            G::InvalidResponsePayload(_, e) => Error::Decode(e.to_string()),
+            G::ErrorResponse(value) => {
+                let (status, headers) = (value.status(), value.headers().clone());
+                let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
+                Error::from_response_parts(status, &headers, &body)
+            }
+            G::UnexpectedResponse(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                let body = read_bounded(response, MAX_ERROR_BODY).await;
+                Error::from_response_parts(status, &headers, &body)
+            }
+        }
+    }
+
+    /// The details the server sent, for the variants that come from a response.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::NotFound(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::RateLimited(e)
+            | Error::Server(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Redirect { status, .. } => Some(*status),
+            other => other.api_error().map(ApiError::status),
+        }
+    }
+
+    /// True for a 404: the conference (or other resource) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_))
+    }
+
+    /// True if nothing was sent because an argument was unusable.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput(_))
+    }
+
+    /// True if trying again later may succeed: timeouts, connection failures,
+    /// 408, 429, 502, 503 and 504.
+    ///
+    /// 500 is not included: it usually means the request itself trips a bug,
+    /// and repeating a DELETE against a failing server gains nothing.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Timeout(_) => true,
+            Error::Transport(e) => e.is_connect() || e.is_request(),
+            other => matches!(other.status(), Some(408 | 429 | 502 | 503 | 504)),
+        }
+    }
+
+    /// Vobiz's `api_id` for the failed call, if the server sent one.
+    pub fn api_id(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::api_id)
+    }
+
+    /// The server's own error text, if it sent any.
+    pub fn message(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::message)
+    }
+
+    /// How long the server asked us to wait before trying again, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(ApiError::retry_after)
+    }
+}
+
+/// Reads at most `limit` bytes of a body; a read error ends it early, since
+/// what has arrived is still the best account of the failure.
+pub(crate) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Bytes {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(limit - body.len());
+                body.extend_from_slice(&chunk[..take]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    Bytes::from(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        h.insert(RETRY_AFTER, later.parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(90)));
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+}

@@ -1,0 +1,137 @@
+//! What may go into a URL path segment, and the check that a request's path
+//! is exactly the one its operation was generated from.
+//!
+//! This module is the single home of that rule. Two things together make
+//! every generated operation path-safe:
+//!
+//! 1. [`encode_segment`] replaces progenitor's `encode_path` in the generated
+//!    code (see [`crate::generated`]). It percent-encodes every byte outside
+//!    RFC 3986's *unreserved* set (`A-Z a-z 0-9 - . _ ~`), so a value can never
+//!    contribute a `/`, a `\` (which the `url` crate reads as `/`), a `?`, a
+//!    `#` or a `%` of its own.
+//! 2. After that, the only values that can still change which resource a URL
+//!    names are `""`, `"."` and `".."`: the `url` crate resolves dot segments
+//!    (also when written `%2e`) and an empty segment collapses into `//`.
+//!    [`check_path`] runs in the pre-request hook of every operation and
+//!    compares the final URL with the operation's path template: a dot
+//!    segment always removes a segment or empties one, so any such value is
+//!    caught before a byte is sent.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything except RFC 3986 unreserved characters.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a value for use as (part of) one path segment.
+///
+/// The output consists only of unreserved characters and `%XX` escapes and
+/// percent-decodes (as UTF-8) to exactly `value`.
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, NOT_UNRESERVED).to_string()
+}
+
+/// Why a value cannot be a whole path segment, if it cannot.
+///
+/// `""`, `"."` and `".."` are the only strings that, once encoded by
+/// [`encode_segment`], do not name exactly one segment.
+pub fn segment_problem(value: &str) -> Option<&'static str> {
+    match value {
+        "" => Some("must not be empty"),
+        "." | ".." => Some("must not be `.` or `..`, which URLs resolve to a different path"),
+        _ => None,
+    }
+}
+
+/// Checks that `path` (a request URL's path) is `base_path` followed by
+/// `template` with each `{parameter}` replaced by a non-empty run of
+/// unreserved characters and `%XX` escapes.
+///
+/// On failure returns a message naming the template's parameters.
+pub fn check_path(path: &str, base_path: &str, template: &str) -> Result<(), String> {
+    let fits = path
+        .strip_prefix(base_path)
+        .is_some_and(|rest| matches_template(rest, template));
+    if fits {
+        return Ok(());
+    }
+    let params: Vec<&str> = template
+        .split('/')
+        .filter(|segment| segment.contains('{'))
+        .collect();
+    Err(format!(
+        "path parameters {} of `{template}`: a value that is empty, `.` or `..` \
+         cannot name a single resource",
+        params.join(", ")
+    ))
+}
+
+fn matches_template(path: &str, template: &str) -> bool {
+    let mut actual = path.split('/');
+    let mut expected = template.split('/');
+    loop {
+        match (actual.next(), expected.next()) {
+            (None, None) => return true,
+            (Some(a), Some(e)) if e.contains('{') => {
+                if !is_encoded_segment(a) {
+                    return false;
+                }
+            }
+            (Some(a), Some(e)) if a == e => {}
+            _ => return false,
+        }
+    }
+}
+
+/// A non-empty segment that [`encode_segment`] could have produced and that
+/// no URL parser treats as a dot segment.
+fn is_encoded_segment(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') => i += 1,
+            _ => return false,
+        }
+    }
+    !segment.is_empty() && segment != "." && segment != ".."
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "/api/v1/Account/{auth_id}/Conference/{conference_name}/";
+
+    #[test]
+    fn encodes_everything_but_unreserved() {
+        assert_eq!(encode_segment("a b/c\\d;e.f~g"), "a%20b%2Fc%5Cd%3Be.f~g");
+        assert_eq!(encode_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn template_check() {
+        assert!(check_path("/api/v1/Account/A/Conference/r%20x/", "", T).is_ok());
+        assert!(check_path("/p/api/v1/Account/A/Conference/r/", "/p", T).is_ok());
+        // What the url crate leaves of ".", ".." and "" in conference_name.
+        for bad in [
+            "/api/v1/Account/A/Conference/",
+            "/api/v1/Account/A/",
+            "/api/v1/Account/A/Conference//",
+            "/api/v1/Account/A/Conference/a/b/",
+            "/api/v1/Account/A/Conference/a;b/",
+        ] {
+            assert!(check_path(bad, "", T).is_err(), "{bad}");
+        }
+    }
+}
