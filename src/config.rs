@@ -265,8 +265,10 @@ mod tests {
     use std::env::VarError;
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Result<String, VarError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned().ok_or(VarError::NotPresent)
     }
 

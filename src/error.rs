@@ -224,7 +224,11 @@ fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 
 impl Error {
     /// Classifies an unsuccessful response by its status.
-    pub(crate) fn from_response_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+    pub(crate) fn from_response_parts(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
         if status.is_redirection() {
             let location = headers
                 .get(LOCATION)

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
-use reqwest::header::{
-    CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING, USER_AGENT,
-};
+use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING, USER_AGENT};
 
 use crate::error::{MAX_ERROR_BODY, read_bounded};
 use crate::generated;
@@ -64,7 +62,10 @@ impl Inner {
         let spec = generated::operation_spec(operation)
             .ok_or_else(|| format!("operation `{operation}` is not in the spec table"))?;
         if request.method().as_str() != spec.method {
-            return Err(format!("`{}` must be sent as {}", spec.operation_id, spec.method));
+            return Err(format!(
+                "`{}` must be sent as {}",
+                spec.operation_id, spec.method
+            ));
         }
         if request.url().origin() != self.origin {
             return Err(format!(
@@ -150,6 +151,9 @@ mod tests {
     #[test]
     fn redacts_every_occurrence() {
         let body = Bytes::from_static(b"tok tok-x tok");
-        assert_eq!(&redact(body, b"tok")[..], b"<redacted> <redacted>-x <redacted>");
+        assert_eq!(
+            &redact(body, b"tok")[..],
+            b"<redacted> <redacted>-x <redacted>"
+        );
     }
 }

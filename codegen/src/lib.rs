@@ -166,7 +166,13 @@ fn method_name(operation_id: &str) -> String {
     let cleaned: String = operation_id
         .replace('\'', "")
         .chars()
-        .map(|c| if unicode_ident::is_xid_continue(c) { c } else { '-' })
+        .map(|c| {
+            if unicode_ident::is_xid_continue(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let name = cleaned.to_snake_case();
     match name.chars().next() {

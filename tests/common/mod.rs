@@ -1,0 +1,113 @@
+//! Loopback servers for the wire tests.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The token every test client uses; tests search output for it.
+pub const TOKEN: &str = "tok-SECRET-9f3a7c";
+pub const AUTH_ID: &str = "MA_TEST0001";
+
+/// A raw HTTP/1.1 server that records each request head byte for byte (no
+/// HTTP library parses or normalises it) and answers every request with a
+/// fixed response.
+pub struct RawServer {
+    pub addr: std::net::SocketAddr,
+    heads: Arc<Mutex<Vec<String>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl RawServer {
+    pub async fn start(response: &'static str) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (h, c) = (heads.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                c.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(serve_raw(stream, h.clone(), response));
+            }
+        });
+        RawServer {
+            addr,
+            heads,
+            connections,
+        }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The request heads received so far (request line and headers).
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+
+    /// How many requests arrived so far.
+    pub fn count(&self) -> usize {
+        self.heads.lock().unwrap().len()
+    }
+
+    /// The request line of request `i`.
+    pub fn request_line(&self, i: usize) -> Option<String> {
+        let heads = self.heads.lock().unwrap();
+        Some(heads.get(i)?.lines().next().unwrap_or_default().to_owned())
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve_raw(mut stream: TcpStream, heads: Arc<Mutex<Vec<String>>>, response: &'static str) {
+    let mut buf = Vec::new();
+    loop {
+        let end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 8192];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        let body_len = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+            })
+            .unwrap_or(0);
+        while buf.len() < end + body_len {
+            let mut chunk = [0u8; 8192];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..end + body_len);
+        heads.lock().unwrap().push(head);
+        if stream.write_all(response.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+pub const NO_CONTENT: &str = "HTTP/1.1 204 No Content\r\n\r\n";
+
+/// A client for `base_url` with the test credentials.
+pub fn client(base_url: &str) -> vobiz::Client {
+    vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(base_url)
+        .build()
+        .unwrap()
+}
