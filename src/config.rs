@@ -217,12 +217,18 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// A header value of printable ASCII only: `http` would also accept
+/// arbitrary bytes above 0x7F, which servers decode inconsistently.
 fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(value).map_err(|_| {
-        Error::Config(format!(
-            "{what} must be visible ASCII without control characters (it is sent as a header)"
-        ))
-    })
+    let printable = value.bytes().all(|b| (0x20..0x7f).contains(&b));
+    printable
+        .then(|| HeaderValue::from_str(value).ok())
+        .flatten()
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "{what} must be printable ASCII (it is sent as a header)"
+            ))
+        })
 }
 
 /// A credential as a header value: non-empty, and marked sensitive so that

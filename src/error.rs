@@ -80,8 +80,11 @@ pub enum Error {
 /// A body that is empty or not JSON still yields the status, and its text
 /// (bounded) as the message.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ApiError {
+pub struct ApiError(Box<Fields>);
+
+/// Boxed so that `Result<_, Error>` stays small on the success path.
+#[derive(Debug, Clone, PartialEq)]
+struct Fields {
     status: u16,
     message: Option<String>,
     code: Option<String>,
@@ -99,12 +102,12 @@ impl ApiError {
             Ok(json) => Self::from_json(status, &json),
             Err(_) => Self::from_text(status, body),
         };
-        error.retry_after = retry_after(headers, SystemTime::now());
+        error.0.retry_after = retry_after(headers, SystemTime::now());
         error
     }
 
-    fn empty(status: StatusCode) -> Self {
-        ApiError {
+    fn empty(status: StatusCode) -> Fields {
+        Fields {
             status: status.as_u16(),
             message: None,
             code: None,
@@ -117,10 +120,10 @@ impl ApiError {
 
     fn from_text(status: StatusCode, body: &[u8]) -> Self {
         let text = String::from_utf8_lossy(body);
-        ApiError {
+        ApiError(Box::new(Fields {
             message: clean(&text),
             ..Self::empty(status)
-        }
+        }))
     }
 
     fn from_json(status: StatusCode, json: &Value) -> Self {
@@ -134,65 +137,68 @@ impl ApiError {
             Some(e) => text(e.get("message")),
             None => text(json.get("error")).or_else(|| text(json.get("message"))),
         };
-        ApiError {
+        ApiError(Box::new(Fields {
             message,
             code: nested.and_then(|e| text(e.get("code"))),
             details: nested.and_then(|e| e.get("details")).cloned(),
             api_id: text(json.get("api_id")),
             request_id: text(json.get("requestId")).or_else(|| text(json.get("request_id"))),
             ..Self::empty(status)
-        }
+        }))
     }
 
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
-        self.status
+        self.0.status
     }
 
     /// The server's own error text, if it sent any (one line, at most 1 KiB).
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// The machine-readable error code of the nested body shape.
     pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
+        self.0.code.as_deref()
     }
 
     /// The `details` of the nested body shape, as sent.
     pub fn details(&self) -> Option<&Value> {
-        self.details.as_ref()
+        self.0.details.as_ref()
     }
 
     /// Vobiz's `api_id` for this call: quote it to Vobiz support.
     pub fn api_id(&self) -> Option<&str> {
-        self.api_id.as_deref()
+        self.0.api_id.as_deref()
     }
 
     /// The `requestId` of the nested body shape.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP {}", self.status)?;
-        if let Some(m) = &self.message {
+        let e = &self.0;
+        write!(f, "HTTP {}", e.status)?;
+        if let Some(m) = &e.message {
             write!(f, ": {m}")?;
         }
-        if let Some(c) = &self.code {
+        if let Some(c) = &e.code {
             write!(f, " (code {c})")?;
         }
-        if let Some(id) = self.api_id.as_ref().or(self.request_id.as_ref()) {
-            write!(f, " [request {id}]")?;
+        if let Some(id) = &e.api_id {
+            write!(f, " [api_id {id}]")?;
+        } else if let Some(id) = &e.request_id {
+            write!(f, " [requestId {id}]")?;
         }
-        if let Some(wait) = self.retry_after {
+        if let Some(wait) = e.retry_after {
             write!(f, " (retry after {}s)", wait.as_secs())?;
         }
         Ok(())

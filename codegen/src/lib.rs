@@ -181,3 +181,64 @@ fn method_name(operation_id: &str) -> String {
         Some(_) => format!("_{name}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generate_text(text: &str) -> Result<String, CodegenError> {
+        let file = Path::new("openapi/test.yaml");
+        generate(file, &parse_spec(file, text)?)
+    }
+
+    const OK: &str = r#"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /a/{id}/:
+    delete:
+      operationId: delete-thing
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'204': {description: ok}}
+"#;
+
+    #[test]
+    fn generates_method_and_operation_table() {
+        let code = generate_text(OK).unwrap();
+        assert!(code.contains("pub async fn delete_thing"), "{code}");
+        assert!(code.contains(r#""delete_thing" =>"#), "{code}");
+        assert!(code.contains(r#"path: "/a/{id}/""#), "{code}");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_problem() {
+        let broken = generate_text("openapi: [").unwrap_err().to_string();
+        assert!(
+            broken.starts_with("openapi/test.yaml: not a valid OpenAPI"),
+            "{broken}"
+        );
+
+        let no_id = generate_text(&OK.replace("operationId: delete-thing", "summary: x"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            no_id.contains("DELETE /a/{id}/ has no operationId"),
+            "{no_id}"
+        );
+
+        let v31 = generate_text(&OK.replace("3.0.3", "3.1.0"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            v31.contains("openapi/test.yaml") && v31.contains("3.1.0"),
+            "{v31}"
+        );
+    }
+
+    #[test]
+    fn method_names_follow_progenitor() {
+        assert_eq!(method_name("delete-conference"), "delete_conference");
+        assert_eq!(method_name("getConferenceMember"), "get_conference_member");
+        assert_eq!(method_name("1st"), "_1st");
+    }
+}

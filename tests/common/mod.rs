@@ -18,26 +18,40 @@ pub struct RawServer {
     pub addr: std::net::SocketAddr,
     heads: Arc<Mutex<Vec<String>>>,
     connections: Arc<AtomicUsize>,
+    response: Arc<Mutex<Vec<u8>>>,
 }
 
 impl RawServer {
-    pub async fn start(response: &'static str) -> RawServer {
+    pub async fn start(response: &str) -> RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let heads = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (h, c) = (heads.clone(), connections.clone());
+        let response = Arc::new(Mutex::new(response.as_bytes().to_vec()));
+        let (h, c, r) = (heads.clone(), connections.clone(), response.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 c.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve_raw(stream, h.clone(), response));
+                tokio::spawn(serve_raw(stream, h.clone(), r.clone()));
             }
         });
         RawServer {
             addr,
             heads,
             connections,
+            response,
         }
+    }
+
+    /// Answers from now on with `status` and `body`.
+    pub fn respond_with(&self, status: u16, body: &[u8]) {
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut response = head.into_bytes();
+        response.extend_from_slice(body);
+        *self.response.lock().unwrap() = response;
     }
 
     pub fn base_url(&self) -> String {
@@ -65,7 +79,11 @@ impl RawServer {
     }
 }
 
-async fn serve_raw(mut stream: TcpStream, heads: Arc<Mutex<Vec<String>>>, response: &'static str) {
+async fn serve_raw(
+    mut stream: TcpStream,
+    heads: Arc<Mutex<Vec<String>>>,
+    response: Arc<Mutex<Vec<u8>>>,
+) {
     let mut buf = Vec::new();
     loop {
         let end = loop {
@@ -96,7 +114,8 @@ async fn serve_raw(mut stream: TcpStream, heads: Arc<Mutex<Vec<String>>>, respon
         }
         buf.drain(..end + body_len);
         heads.lock().unwrap().push(head);
-        if stream.write_all(response.as_bytes()).await.is_err() {
+        let response = response.lock().unwrap().clone();
+        if stream.write_all(&response).await.is_err() {
             return;
         }
     }

@@ -1,0 +1,104 @@
+//! FakeVobiz behaves like the Vobiz conference endpoint, on the wire.
+
+use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz};
+use vobiz::{Error, Hangup};
+
+#[tokio::test]
+async fn ends_a_known_room_once() {
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference("weekly sync");
+    fake.add_conference("other");
+    let client = fake.client();
+
+    assert_eq!(
+        client
+            .hangup_conference_if_active("weekly sync")
+            .await
+            .unwrap(),
+        Hangup::Ended
+    );
+    assert_eq!(fake.active_conferences(), vec!["other".to_owned()]);
+    assert_eq!(
+        client
+            .hangup_conference_if_active("weekly sync")
+            .await
+            .unwrap(),
+        Hangup::NotActive
+    );
+
+    let err = client.hangup_conference("weekly sync").await.unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.message(), Some("conference not found"));
+    assert!(err.api_id().is_some_and(|id| id.starts_with("fake-")));
+
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    for r in &requests {
+        assert_eq!(r.method, "DELETE");
+        assert_eq!(
+            r.target,
+            format!("/api/v1/Account/{FAKE_AUTH_ID}/Conference/weekly%20sync/")
+        );
+        assert_eq!(r.headers["x-auth-id"], FAKE_AUTH_ID);
+    }
+}
+
+#[tokio::test]
+async fn wrong_or_missing_credentials_get_401() {
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference("room");
+    let wrong = vobiz::Client::builder(FAKE_AUTH_ID, "not-the-token")
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let err = wrong.hangup_conference("room").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+    assert!(err.message().unwrap().contains("authentication failed"));
+    assert!(fake.is_active("room"));
+
+    let bare = reqwest::Client::new()
+        .delete(format!(
+            "{}/api/v1/Account/{FAKE_AUTH_ID}/Conference/room/",
+            fake.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 401);
+    let body: serde_json::Value = bare.json().await.unwrap();
+    assert!(
+        body["api_id"].is_string() && body["error"].is_string(),
+        "{body}"
+    );
+    assert!(fake.is_active("room"));
+}
+
+#[tokio::test]
+async fn another_accounts_path_is_forbidden_with_the_nested_body() {
+    let fake = FakeVobiz::start().await.unwrap();
+    let client = fake.client();
+    let result = client
+        .api()
+        .delete_conference("MA_SOMEONE_ELSE", "room")
+        .await;
+    let err = Error::from_api(result.unwrap_err()).await;
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    assert_eq!(err.api_error().unwrap().code(), Some("FORBIDDEN"));
+    assert!(err.api_error().unwrap().request_id().is_some());
+}
+
+#[tokio::test]
+async fn custom_credentials_and_odd_names() {
+    let fake = FakeVobiz::with_credentials("MA_OTHER", "other-token")
+        .await
+        .unwrap();
+    let name = "Q3 / review? #1 ünïcode ..";
+    fake.add_conference(name);
+    fake.client().hangup_conference(name).await.unwrap();
+    assert!(!fake.is_active(name));
+    assert!(
+        FakeVobiz::with_credentials("MA", "bad\ntoken")
+            .await
+            .is_err()
+    );
+}
