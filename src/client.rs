@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, builder_from_env};
+use crate::generated::ResponseValue;
+use crate::retry::{self, CallReport};
 use crate::{Error, generated, path};
 
 /// A Vobiz API client. Cheap to clone; clones share one connection pool.
@@ -83,28 +85,93 @@ impl Client {
         &self.api
     }
 
+    /// Runs any generated operation and turns its error into an [`Error`]
+    /// that also knows how many attempts were made.
+    ///
+    /// Retries, authentication and path safety apply to every generated
+    /// operation anyway; this adds the error mapping.
+    ///
+    /// ```no_run
+    /// # async fn f(client: vobiz::Client) -> Result<(), vobiz::Error> {
+    /// client.call(client.api().delete_conference(client.auth_id(), "room")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<T, E: serde::Serialize>(
+        &self,
+        operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
+    ) -> Result<ResponseValue<T>, Error> {
+        call_reporting(operation).await.0
+    }
+
     /// Ends the active conference `name`, disconnecting every member.
     ///
     /// A 404 (no such active conference) is an error with
     /// [`Error::is_not_found`]; use [`hangup_conference_if_active`](Self::hangup_conference_if_active)
-    /// when that is an expected outcome.
+    /// when that is an expected outcome. If an earlier attempt's outcome was
+    /// unknown (a timeout, a dropped connection, a 5xx) and a retry then gets
+    /// 404, the room is gone, most likely by that earlier attempt: that is
+    /// `Ok(())`.
+    ///
+    /// Every call emits one audit event at INFO on the target `vobiz::audit`
+    /// with the conference name, the outcome (`ended`, `not_active`,
+    /// `ended_after_retry` or `error`), the status, attempts and `api_id`.
     pub async fn hangup_conference(&self, name: &str) -> Result<(), Error> {
-        if let Some(problem) = path::segment_problem(name) {
-            return Err(Error::InvalidInput(format!("conference name {problem}")));
-        }
-        match self.api.delete_conference(&self.auth_id, name).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(Error::from_api(e).await),
-        }
+        self.terminate(name).await.map(drop)
     }
 
     /// Ends the conference `name` if it is active: a 404 is
     /// `Ok(Hangup::NotActive)`, as the Vobiz docs advise handling it.
     pub async fn hangup_conference_if_active(&self, name: &str) -> Result<Hangup, Error> {
-        match self.hangup_conference(name).await {
-            Ok(()) => Ok(Hangup::Ended),
+        match self.terminate(name).await {
             Err(e) if e.is_not_found() => Ok(Hangup::NotActive),
+            other => other,
+        }
+    }
+
+    /// Ends a conference, deciding what a 404 after an ambiguous attempt
+    /// means and writing the audit event.
+    async fn terminate(&self, name: &str) -> Result<Hangup, Error> {
+        let (result, report) = match path::segment_problem(name) {
+            Some(problem) => (
+                Err(Error::InvalidInput(format!("conference name {problem}"))),
+                CallReport::default(),
+            ),
+            None => call_reporting(self.api.delete_conference(&self.auth_id, name)).await,
+        };
+        let gone_after_retry = report.ambiguous && result.as_ref().is_err_and(Error::is_not_found);
+        let outcome = match &result {
+            Ok(_) => "ended",
+            Err(_) if gone_after_retry => "ended_after_retry",
+            Err(e) if e.is_not_found() => "not_active",
+            Err(_) => "error",
+        };
+        let error = result.as_ref().err();
+        tracing::info!(
+            target: "vobiz::audit",
+            conference = name,
+            outcome,
+            status = result.as_ref().map_or_else(Error::status, |r| Some(r.status().as_u16())),
+            attempts = report.attempts,
+            api_id = error.and_then(Error::api_id),
+            error = error.filter(|_| outcome == "error").map(tracing::field::display),
+            "conference termination"
+        );
+        match result {
+            Ok(_) => Ok(Hangup::Ended),
+            Err(_) if gone_after_retry => Ok(Hangup::Ended),
             Err(e) => Err(e),
         }
     }
+}
+
+/// Awaits a generated call, mapping its error and counting its attempts.
+async fn call_reporting<T, E: serde::Serialize>(
+    operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
+) -> (Result<ResponseValue<T>, Error>, CallReport) {
+    let (result, report) = retry::scoped(operation).await;
+    let result = match result {
+        Ok(value) => Ok(value),
+        Err(e) => Err(Error::from_api(e).await.with_attempts(report.attempts)),
+    };
+    (result, report)
 }

@@ -8,7 +8,7 @@ use reqwest::header::HeaderValue;
 use url::{Host, Url};
 
 use crate::hooks::Inner;
-use crate::{Client, Error, generated, path};
+use crate::{Client, Error, RetryPolicy, generated, path};
 
 /// Vobiz's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.vobiz.ai";
@@ -40,6 +40,8 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     user_agent: Option<String>,
     allow_insecure_http: bool,
+    retry: RetryPolicy,
+    operation_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -53,6 +55,8 @@ impl fmt::Debug for ClientBuilder {
             .field("custom_http_client", &self.http_client.is_some())
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("retry", &self.retry)
+            .field("operation_timeout", &self.operation_timeout)
             .finish()
     }
 }
@@ -68,6 +72,8 @@ impl ClientBuilder {
             http_client: None,
             user_agent: None,
             allow_insecure_http: false,
+            retry: RetryPolicy::default(),
+            operation_timeout: None,
         }
     }
 
@@ -120,6 +126,21 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried (default [`RetryPolicy::default`]:
+    /// 3 attempts); [`RetryPolicy::none`] switches retries off.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Bounds a whole call: every attempt and every wait between attempts
+    /// (default: no bound beyond attempts × [`timeout`](Self::timeout) plus
+    /// backoff). A call returns within this plus a few milliseconds.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let base = self.checked_base_url()?;
@@ -136,7 +157,14 @@ impl ClientBuilder {
                 (None, false) => None,
             },
             timeout: self.timeout.or(own_client.then_some(DEFAULT_TIMEOUT)),
+            operation_timeout: self.operation_timeout,
+            retry: self.retry.clone(),
         };
+        if [self.timeout, self.connect_timeout, self.operation_timeout]
+            .contains(&Some(Duration::ZERO))
+        {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
         if let Some(problem) = path::segment_problem(&self.auth_id) {
             return Err(Error::Config(format!("auth ID {problem}")));
         }

@@ -9,6 +9,7 @@ use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use serde_json::Value;
 
 use crate::generated;
+use crate::retry::CallReport;
 
 /// At most this much of an error response body is read: enough for any real
 /// error document, and a misbehaving server cannot make us buffer more.
@@ -60,13 +61,25 @@ pub enum Error {
         /// The `Location` header, as sent (shortened if very long).
         location: String,
     },
-    /// No response in time (connect or request timeout).
-    #[error("timed out: {0}")]
-    Timeout(#[source] reqwest::Error),
+    /// No response in time (connect, request or operation timeout).
+    #[error("timed out{}: {source}", after(*.attempts))]
+    Timeout {
+        /// The last attempt's failure.
+        #[source]
+        source: reqwest::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
     /// The request or response failed on the way (connection refused or
     /// reset, TLS, DNS, a body cut short).
-    #[error("transport error: {0}")]
-    Transport(#[source] reqwest::Error),
+    #[error("transport error{}: {source}", after(*.attempts))]
+    Transport {
+        /// The last attempt's failure.
+        #[source]
+        source: reqwest::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
     /// A successful status whose body does not match the spec.
     #[error("unexpected response body: {0}")]
     Decode(String),
@@ -92,6 +105,7 @@ struct Fields {
     api_id: Option<String>,
     request_id: Option<String>,
     retry_after: Option<Duration>,
+    attempts: u32,
 }
 
 impl ApiError {
@@ -115,6 +129,7 @@ impl ApiError {
             api_id: None,
             request_id: None,
             retry_after: None,
+            attempts: 1,
         }
     }
 
@@ -181,6 +196,11 @@ impl ApiError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
     }
+
+    /// How many requests the call sent, this response's included.
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -201,8 +221,23 @@ impl fmt::Display for ApiError {
         if let Some(wait) = e.retry_after {
             write!(f, " (retry after {}s)", wait.as_secs())?;
         }
-        Ok(())
+        f.write_str(&after(e.attempts))
     }
+}
+
+/// The Display suffix for errors that took more than one attempt.
+fn after(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// The `api_id` of an error body, if it has one.
+pub(crate) fn api_id_of(body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    clean(json.get("api_id")?.as_str()?)
 }
 
 /// One readable line of at most [`MAX_MESSAGE`] bytes, or `None` if blank.
@@ -219,7 +254,7 @@ fn clean(text: &str) -> Option<String> {
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -258,12 +293,48 @@ impl Error {
     }
 
     /// Classifies a transport failure.
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
-            Error::Timeout(e)
+    pub(crate) fn from_reqwest(source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Error::Timeout {
+                source,
+                attempts: 1,
+            }
         } else {
-            Error::Transport(e)
+            Error::Transport {
+                source,
+                attempts: 1,
+            }
         }
+    }
+
+    /// How many requests were sent (or tried) before this error: 0 when
+    /// nothing was sent.
+    ///
+    /// Exact for the [`Client`](crate::Client) methods and
+    /// [`Client::call`](crate::Client::call); [`Error::from_api`] alone can
+    /// only see it on responses the spec does not describe.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::InvalidInput(_) | Error::Config(_) => 0,
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Redirect { .. } | Error::Decode(_) => 1,
+            other => other.api_error().map_or(1, ApiError::attempts),
+        }
+    }
+
+    /// Records how many attempts the call made.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts = n,
+            Error::NotFound(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::RateLimited(e)
+            | Error::Server(e)
+            | Error::Api(e) => e.0.attempts = n,
+            _ => {}
+        }
+        self
     }
 
     /// Turns the error of any generated operation into a [`vobiz::Error`](Error),
@@ -298,8 +369,13 @@ impl Error {
             }
             G::UnexpectedResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
+                let report = response.extensions().get::<CallReport>().copied();
                 let body = read_bounded(response, MAX_ERROR_BODY).await;
-                Error::from_response_parts(status, &headers, &body)
+                let error = Error::from_response_parts(status, &headers, &body);
+                match report {
+                    Some(report) => error.with_attempts(report.attempts),
+                    None => error,
+                }
             }
         }
     }
@@ -335,16 +411,20 @@ impl Error {
         matches!(self, Error::InvalidInput(_))
     }
 
-    /// True if trying again later may succeed: timeouts, connection failures,
-    /// 408, 429, 502, 503 and 504.
-    ///
-    /// 500 is not included: it usually means the request itself trips a bug,
-    /// and repeating a DELETE against a failing server gains nothing.
+    /// True if sending the same idempotent request again later may
+    /// succeed: timeouts, connection failures, 408, 429, 500, 502, 503 and
+    /// 504. The client has already retried these as its
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; [`crate::retry`] says
+    /// why 500 is among them.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout(_) => true,
-            Error::Transport(e) => e.is_connect() || e.is_request(),
-            other => matches!(other.status(), Some(408 | 429 | 502 | 503 | 504)),
+            Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => {
+                source.is_connect() || source.is_request() || source.is_body()
+            }
+            other => other
+                .status()
+                .is_some_and(crate::retry::is_retryable_status),
         }
     }
 

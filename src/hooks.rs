@@ -2,17 +2,22 @@
 //! these hooks around each request it builds.
 //!
 //! `pre` checks the URL against the operation's path template and the
-//! configured origin, then adds the credentials; `exec` sends the request and
-//! makes unsuccessful response bodies safe to show (bounded, token redacted).
+//! configured origin, then adds the credentials. `exec` sends the request
+//! under the retry policy, inside one tracing span per operation with one
+//! event per attempt, and makes unsuccessful response bodies safe to show
+//! (bounded, token redacted).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
 use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING, USER_AGENT};
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::error::{MAX_ERROR_BODY, read_bounded};
 use crate::generated;
+use crate::retry::{self, CallReport, RetryPolicy, Verdict};
 
 /// `X-Auth-ID`, Vobiz's account header.
 pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");
@@ -43,6 +48,8 @@ pub struct Inner {
     pub(crate) base_path: String,
     pub(crate) user_agent: Option<HeaderValue>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Inner {
@@ -88,12 +95,68 @@ impl Inner {
         Ok(())
     }
 
+    /// Sends `request`, retrying as the policy allows, and reports the
+    /// attempts to whoever awaits the call (see [`retry::scoped`]).
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let deadline = self.operation_timeout.map(|t| Instant::now() + t);
+        let mut report = CallReport::default();
+        loop {
+            // A body that cannot be cloned (a stream) is sent once.
+            let copy = request.try_clone();
+            let method = request.method().clone();
+            self.fit_timeout(&mut request, deadline);
+            report.attempts += 1;
+            let started = Instant::now();
+            let (mut outcome, api_id) = match client.execute(request).await {
+                Ok(response) => self.sanitize(response).await,
+                Err(e) => (Err(e), None),
+            };
+            let next = match (retry::classify(&method, &outcome), copy) {
+                (Verdict::Retry { ambiguous }, Some(copy)) => {
+                    retry::next_wait(&self.retry, report.attempts, &outcome, deadline)
+                        .map(|wait| (wait, copy, ambiguous))
+                }
+                _ => None,
+            };
+            log_attempt(
+                report.attempts,
+                &outcome,
+                started.elapsed(),
+                api_id.as_deref(),
+                next.as_ref().map(|n| n.0),
+            );
+            let Some((wait, copy, ambiguous)) = next else {
+                retry::publish(report, &mut outcome);
+                return outcome;
+            };
+            report.ambiguous |= ambiguous;
+            tokio::time::sleep(wait).await;
+            request = copy;
+        }
+    }
+
+    /// Shortens the attempt's timeout so it cannot outlast the operation's.
+    fn fit_timeout(&self, request: &mut reqwest::Request, deadline: Option<Instant>) {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let timeout = request.timeout_mut();
+            *timeout = Some(timeout.map_or(left, |t| t.min(left)));
+        }
+    }
+
     /// An unsuccessful response with its body cut to [`MAX_ERROR_BODY`] and
     /// every occurrence of the token replaced, so no error built from it can
-    /// carry the secret even if a server echoes it back.
-    async fn sanitize(&self, response: reqwest::Response) -> reqwest::Response {
+    /// carry the secret even if a server echoes it back; and its `api_id`.
+    async fn sanitize(
+        &self,
+        response: reqwest::Response,
+    ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
         if response.status().is_success() {
-            return response;
+            return (Ok(response), None);
         }
         let mut head = http::Response::new(());
         *head.status_mut() = response.status();
@@ -103,7 +166,39 @@ impl Inner {
         head.headers_mut().remove(TRANSFER_ENCODING);
         let body = read_bounded(response, MAX_ERROR_BODY).await;
         let body = redact(body, self.auth_token.as_bytes());
-        reqwest::Response::from(head.map(|()| body))
+        let api_id = crate::error::api_id_of(&body);
+        (Ok(reqwest::Response::from(head.map(|()| body))), api_id)
+    }
+}
+
+/// The per-attempt event. Only the status, timing and server-given id: the
+/// request (and so its headers) is never formatted.
+fn log_attempt(
+    attempt: u32,
+    outcome: &reqwest::Result<reqwest::Response>,
+    elapsed: Duration,
+    api_id: Option<&str>,
+    retry_in: Option<Duration>,
+) {
+    let elapsed_ms = elapsed.as_millis() as u64;
+    let retry_in_ms = retry_in.map(|w| w.as_millis() as u64);
+    match outcome {
+        Ok(r) => tracing::debug!(
+            attempt,
+            status = r.status().as_u16(),
+            elapsed_ms,
+            api_id,
+            retry_in_ms,
+            "vobiz attempt"
+        ),
+        Err(e) => tracing::debug!(
+            attempt,
+            error = %e,
+            timeout = e.is_timeout(),
+            elapsed_ms,
+            retry_in_ms,
+            "vobiz attempt failed"
+        ),
     }
 }
 
@@ -137,10 +232,18 @@ impl ClientHooks<Inner> for generated::Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client.execute(request).await?;
-        Ok(self.inner.sanitize(response).await)
+        // `pre` has already refused operations missing from the table.
+        let (id, method, path) = generated::operation_spec(info.operation_id)
+            .map_or((info.operation_id, "", ""), |s| {
+                (s.operation_id, s.method, s.path)
+            });
+        let span = tracing::info_span!("vobiz.operation", operation_id = id, method, path);
+        self.inner
+            .send(&self.client, request)
+            .instrument(span)
+            .await
     }
 }
 

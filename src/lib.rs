@@ -39,6 +39,7 @@ mod error;
 pub mod generated;
 mod hooks;
 pub mod path;
+pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
@@ -47,6 +48,7 @@ pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
 pub use error::{ApiError, Error};
+pub use retry::RetryPolicy;
 
 /// The README's Rust examples compile as doctests.
 #[cfg(doctest)]

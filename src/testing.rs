@@ -5,6 +5,33 @@
 //! `X-Auth-Token` like Vobiz does, keeps a set of active conferences, and
 //! records every request exactly as it arrived.
 //!
+//! To test how your code copes with failures, queue [`Fault`]s: each request
+//! takes the next one, and once the queue is empty the simulator behaves
+//! normally again.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use vobiz::testing::{FakeVobiz, Fault};
+//!
+//! let fake = FakeVobiz::start().await?;
+//! fake.add_conference("standup");
+//! // The first attempt is applied but its answer lost; then the server is busy.
+//! fake.push_faults([
+//!     Fault::drop_connection(true),
+//!     Fault::status(503).with_header("Retry-After", "0"),
+//! ]);
+//! let client = fake.client_builder()
+//!     .retry(vobiz::RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
+//!     .build()
+//!     .unwrap();
+//! // The first attempt ended the room, so the 404 of the last is success.
+//! client.hangup_conference("standup").await.unwrap();
+//! assert_eq!(fake.requests().len(), 3);
+//! # Ok(()) }
+//! ```
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
@@ -21,11 +48,11 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeSet;
-use std::convert::Infallible;
+use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -59,14 +86,93 @@ pub struct RecordedRequest {
     pub body: Bytes,
 }
 
+/// A scripted deviation from normal behaviour, for one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status, these headers and a Vobiz-shaped JSON error
+    /// body, without touching any conference.
+    Status {
+        /// The status to answer with.
+        status: u16,
+        /// Extra response headers, e.g. `Retry-After`.
+        headers: Vec<(String, String)>,
+    },
+    /// Answer with this status and a body that is not JSON.
+    NotJson {
+        /// The status to answer with.
+        status: u16,
+        /// The body, sent as `text/html`.
+        body: String,
+    },
+    /// Wait this long, then behave normally.
+    Delay(Duration),
+    /// Read the request, apply it or not, and close the connection without
+    /// answering: the client cannot know whether the operation happened.
+    DropConnection {
+        /// Whether the request takes effect before the connection drops.
+        applied: bool,
+    },
+}
+
+impl Fault {
+    /// [`Fault::Status`] without extra headers.
+    pub fn status(status: u16) -> Self {
+        Fault::Status {
+            status,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a response header to a [`Fault::Status`] (other faults ignore it).
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        if let Fault::Status { headers, .. } = &mut self {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+
+    /// [`Fault::NotJson`].
+    pub fn not_json(status: u16, body: impl Into<String>) -> Self {
+        Fault::NotJson {
+            status,
+            body: body.into(),
+        }
+    }
+
+    /// [`Fault::Delay`].
+    pub fn delay(delay: Duration) -> Self {
+        Fault::Delay(delay)
+    }
+
+    /// [`Fault::DropConnection`].
+    pub fn drop_connection(applied: bool) -> Self {
+        Fault::DropConnection { applied }
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     auth_id: String,
     auth_token: String,
     conferences: Mutex<BTreeSet<String>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    faults: Mutex<VecDeque<Fault>>,
     api_ids: AtomicU64,
 }
+
+/// The connection is closed without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a scripted fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// A running simulator; it stops when dropped.
 #[derive(Debug)]
@@ -151,6 +257,11 @@ impl FakeVobiz {
         lock(&self.state.conferences).iter().cloned().collect()
     }
 
+    /// Queues faults; each request takes the next one, in order.
+    pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.state.faults).extend(faults);
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.requests).clone()
@@ -179,7 +290,7 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
 async fn handle(
     req: Request<Incoming>,
     state: Arc<State>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -192,9 +303,53 @@ async fn handle(
         headers: parts.headers,
         body,
     };
-    let response = respond(&state, &recorded);
-    lock(&state.requests).push(recorded);
-    Ok(response)
+    lock(&state.requests).push(recorded.clone());
+    let fault = lock(&state.faults).pop_front();
+    match fault {
+        None => Ok(respond(&state, &recorded)),
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            Ok(respond(&state, &recorded))
+        }
+        Some(Fault::DropConnection { applied }) => {
+            if applied {
+                respond(&state, &recorded);
+            }
+            Err(Dropped)
+        }
+        Some(Fault::Status { status, headers }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reason = status.canonical_reason().unwrap_or("scripted failure");
+            let body = serde_json::json!({"api_id": next_api_id(&state), "error": reason});
+            let mut response = json(status, &body);
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                    hyper::header::HeaderValue::from_str(&value),
+                ) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            Ok(response)
+        }
+        Some(Fault::NotJson { status, body }) => {
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("text/html"),
+            );
+            Ok(response)
+        }
+    }
+}
+
+fn next_api_id(state: &State) -> String {
+    format!(
+        "fake-{:08}",
+        state.api_ids.fetch_add(1, Ordering::Relaxed) + 1
+    )
 }
 
 /// The Vobiz behaviour: authenticate, route, act on the conference set.

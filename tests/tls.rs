@@ -101,6 +101,6 @@ async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
         .build()
         .unwrap();
     let err = client.hangup_conference("room").await.unwrap_err();
-    assert!(matches!(err, vobiz::Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, vobiz::Error::Transport { .. }), "{err:?}");
     assert!(seen.lock().unwrap().is_empty());
 }

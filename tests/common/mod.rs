@@ -124,9 +124,11 @@ async fn serve_raw(
 pub const NO_CONTENT: &str = "HTTP/1.1 204 No Content\r\n\r\n";
 
 /// A client for `base_url` with the test credentials.
+/// No retries, so that each call is exactly one request.
 pub fn client(base_url: &str) -> vobiz::Client {
     vobiz::Client::builder(AUTH_ID, TOKEN)
         .base_url(base_url)
+        .retry(vobiz::RetryPolicy::none())
         .build()
         .unwrap()
 }

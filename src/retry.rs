@@ -1,0 +1,299 @@
+//! Retries: the policy, the one function that decides what is retried, and
+//! the loop the `exec` hook runs for every generated operation.
+//!
+//! What is retried, and why:
+//! - **Connection failures** (nothing reached the server): always, whatever
+//!   the method.
+//! - **Timeouts, connections dropped after the request was written, 408,
+//!   429, 500, 502, 503, 504**: only for idempotent methods (DELETE, GET,
+//!   HEAD, PUT, OPTIONS, TRACE). The request may have reached the server, and
+//!   only an idempotent one can be repeated without doing something twice.
+//!   500 is included because repeating an idempotent request cannot make
+//!   anything worse, and at Vobiz's scale a 500 is as often a node dying
+//!   mid-request as a request that always fails; the attempt limit bounds
+//!   the cost when it is the latter.
+//! - Everything else (other 4xx, redirects, success) is final.
+//!
+//! Backoff is exponential with full jitter (a random wait between zero and
+//! `initial_backoff * 2^(retry - 1)`, capped at `max_backoff`), so that many
+//! clients failing together do not retry together. A `Retry-After` header
+//! (seconds or HTTP date) replaces that wait; if it asks for longer than
+//! [`RetryPolicy::max_retry_after`], the response is returned at once rather
+//! than slept on. No wait ever runs past the operation timeout.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
+
+/// How a [`Client`](crate::Client) retries failed requests.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = vobiz::RetryPolicy::default()
+///     .max_attempts(5)
+///     .initial_backoff(Duration::from_millis(100))
+///     .max_backoff(Duration::from_secs(2));
+/// let client = vobiz::Client::builder("MA_XXXXXX", "token").retry(policy).build()?;
+/// # Ok::<(), vobiz::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts in total, backoff from 200 ms up to 5 s, and `Retry-After`
+    /// honoured up to 30 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt: never retry.
+    pub fn none() -> Self {
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// Attempts in total, including the first (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The backoff ceiling before the first retry; it doubles each retry.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The largest backoff ceiling.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest `Retry-After` that is waited for; a longer one ends the
+    /// call with the rate-limit (or 503) error at once.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// Attempts in total.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The jittered wait before retry number `retry` (1-based).
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
+            .min(self.max_backoff);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// The statuses worth repeating for an idempotent request.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether repeating `method` cannot do anything twice.
+fn is_idempotent(method: &Method) -> bool {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ]
+    .contains(method)
+}
+
+/// What one attempt's outcome means for the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Final: return it.
+    Done,
+    /// Try again; the flag says whether the server may have acted on this
+    /// attempt (so a later 404 may be our own doing).
+    Retry { ambiguous: bool },
+}
+
+/// The one place that decides whether an attempt is retried.
+pub(crate) fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Verdict {
+    match outcome {
+        Err(e) if e.is_connect() => Verdict::Retry { ambiguous: false },
+        _ if !is_idempotent(method) => Verdict::Done,
+        Err(e) if e.is_timeout() || e.is_request() || e.is_body() => {
+            Verdict::Retry { ambiguous: true }
+        }
+        Err(_) => Verdict::Done,
+        Ok(r) if is_retryable_status(r.status().as_u16()) => Verdict::Retry {
+            // A 408 or 429 says the request was not acted on; a 5xx may
+            // have been, half-way.
+            ambiguous: r.status().is_server_error(),
+        },
+        Ok(_) => Verdict::Done,
+    }
+}
+
+/// What happened over all attempts of one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CallReport {
+    /// Requests sent (or tried).
+    pub attempts: u32,
+    /// Some attempt before the last may have been acted on by the server.
+    pub ambiguous: bool,
+}
+
+/// How long to wait before the next attempt, or `None` to stop now.
+pub(crate) fn next_wait(
+    policy: &RetryPolicy,
+    retry: u32,
+    outcome: &reqwest::Result<reqwest::Response>,
+    deadline: Option<Instant>,
+) -> Option<Duration> {
+    if retry >= policy.max_attempts {
+        return None;
+    }
+    let asked = outcome
+        .as_ref()
+        .ok()
+        .filter(|r| {
+            matches!(
+                r.status(),
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            )
+        })
+        .and_then(|r| crate::error::retry_after(r.headers(), std::time::SystemTime::now()));
+    let wait = match asked {
+        Some(wait) if wait > policy.max_retry_after => return None,
+        Some(wait) => wait,
+        None => policy.backoff(retry),
+    };
+    match deadline {
+        Some(deadline) if Instant::now() + wait >= deadline => None,
+        _ => Some(wait),
+    }
+}
+
+tokio::task_local! {
+    /// Where the `exec` hook leaves its [`CallReport`] for [`scoped`].
+    static REPORT: std::cell::Cell<CallReport>;
+}
+
+/// Hands the report of a finished call to its caller: through the task-local
+/// when the call runs inside [`scoped`], and on the response itself, so that
+/// [`Error::from_api`](crate::Error::from_api) can read it from an
+/// unexpected response.
+pub(crate) fn publish(report: CallReport, outcome: &mut reqwest::Result<reqwest::Response>) {
+    let _ = REPORT.try_with(|cell| cell.set(report));
+    if let Ok(response) = outcome {
+        response.extensions_mut().insert(report);
+    }
+}
+
+/// Runs a generated call and returns what its `exec` hook reported
+/// (zero attempts if it never got that far, e.g. a refused path).
+pub(crate) async fn scoped<F: Future>(call: F) -> (F::Output, CallReport) {
+    REPORT
+        .scope(std::cell::Cell::new(CallReport::default()), async {
+            let output = call.await;
+            (output, REPORT.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_below_a_doubling_capped_ceiling() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(300));
+        for _ in 0..1000 {
+            assert!(policy.backoff(1) <= Duration::from_millis(100));
+            assert!(policy.backoff(2) <= Duration::from_millis(200));
+            assert!(policy.backoff(9) <= Duration::from_millis(300));
+        }
+        let spread: std::collections::HashSet<_> = (0..50).map(|_| policy.backoff(3)).collect();
+        assert!(spread.len() > 10, "not jittered");
+    }
+
+    fn response(status: u16) -> reqwest::Result<reqwest::Response> {
+        let mut response = http::Response::new("");
+        *response.status_mut() = StatusCode::from_u16(status).unwrap();
+        Ok(reqwest::Response::from(response))
+    }
+
+    #[test]
+    fn only_idempotent_methods_retry_what_the_server_may_have_seen() {
+        let (delete, post) = (Method::DELETE, Method::POST);
+        assert_eq!(
+            classify(&delete, &response(503)),
+            Verdict::Retry { ambiguous: true }
+        );
+        assert_eq!(
+            classify(&delete, &response(500)),
+            Verdict::Retry { ambiguous: true }
+        );
+        assert_eq!(
+            classify(&delete, &response(429)),
+            Verdict::Retry { ambiguous: false }
+        );
+        assert_eq!(
+            classify(&delete, &response(408)),
+            Verdict::Retry { ambiguous: false }
+        );
+        for status in [200, 204, 301, 400, 401, 403, 404, 409, 501] {
+            assert_eq!(
+                classify(&delete, &response(status)),
+                Verdict::Done,
+                "{status}"
+            );
+        }
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(
+                classify(&post, &response(status)),
+                Verdict::Done,
+                "{status}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retried_whatever_the_method() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        drop(listener);
+        let refused = reqwest::Client::new().post(&url).send().await;
+        assert!(refused.as_ref().is_err_and(reqwest::Error::is_connect));
+        assert_eq!(
+            classify(&Method::POST, &refused),
+            Verdict::Retry { ambiguous: false }
+        );
+    }
+
+    #[test]
+    fn attempts_are_at_least_one() {
+        assert_eq!(RetryPolicy::default().attempts(), 3);
+        assert_eq!(RetryPolicy::none().attempts(), 1);
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+}

@@ -1,0 +1,210 @@
+//! The fault matrix: scripted failures on the simulator, asserting the
+//! outcome, how many requests the server received, and elapsed-time bounds.
+
+use std::time::{Duration, Instant};
+
+use vobiz::testing::{FakeVobiz, Fault};
+use vobiz::{Error, Hangup, RetryPolicy};
+
+const ROOM: &str = "room";
+
+/// A simulator with one active room, faults queued, and a client whose
+/// backoff is short so the tests stay fast.
+async fn setup(
+    faults: impl IntoIterator<Item = Fault>,
+    policy: RetryPolicy,
+) -> (FakeVobiz, vobiz::Client) {
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference(ROOM);
+    fake.push_faults(faults);
+    let client = fake.client_builder().retry(policy).build().unwrap();
+    (fake, client)
+}
+
+fn fast() -> RetryPolicy {
+    RetryPolicy::default().initial_backoff(Duration::from_millis(20))
+}
+
+#[tokio::test]
+async fn two_503s_then_success() {
+    let (fake, client) = setup([Fault::status(503), Fault::status(503)], fast()).await;
+    let started = Instant::now();
+    client.hangup_conference(ROOM).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.requests().len(), 3);
+    assert!(!fake.is_active(ROOM));
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_for() {
+    let (fake, client) = setup([Fault::status(429).with_header("Retry-After", "1")], fast()).await;
+    let started = Instant::now();
+    assert_eq!(
+        client.hangup_conference_if_active(ROOM).await.unwrap(),
+        Hangup::Ended
+    );
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_cap_returns_the_error_at_once() {
+    let faults = [Fault::status(429).with_header("Retry-After", "120")];
+    let (fake, client) = setup(faults, fast().max_retry_after(Duration::from_secs(30))).await;
+    let started = Instant::now();
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(fake.requests().len(), 1);
+    assert!(fake.is_active(ROOM));
+}
+
+#[tokio::test]
+async fn repeated_500_stops_at_the_configured_attempts() {
+    let faults = std::iter::repeat_n(Fault::status(500), 10);
+    let (fake, client) = setup(faults, fast().max_attempts(4)).await;
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert!(matches!(err, Error::Server(_)), "{err:?}");
+    assert_eq!(err.attempts(), 4);
+    assert_eq!(fake.requests().len(), 4);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("after 4 attempts") && !shown.contains('\n'),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn slow_server_trips_the_attempt_timeout_then_the_operation_timeout() {
+    let faults = std::iter::repeat_n(Fault::delay(Duration::from_secs(3)), 20);
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference(ROOM);
+    fake.push_faults(faults);
+    let client = fake
+        .client_builder()
+        .timeout(Duration::from_millis(200))
+        .operation_timeout(Duration::from_millis(700))
+        .retry(fast().max_attempts(10))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(700 + 250), "{elapsed:?}");
+    // Several attempts: each one was cut by the per-attempt timeout.
+    assert!(err.attempts() >= 2, "{}", err.attempts());
+    assert_eq!(fake.requests().len() as u32, err.attempts());
+}
+
+#[tokio::test]
+async fn dropped_after_apply_then_404_is_success() {
+    let (fake, client) = setup([Fault::drop_connection(true)], fast()).await;
+    client.hangup_conference(ROOM).await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+    assert!(!fake.is_active(ROOM));
+
+    let (fake, client) = setup([Fault::drop_connection(true)], fast()).await;
+    assert_eq!(
+        client.hangup_conference_if_active(ROOM).await.unwrap(),
+        Hangup::Ended
+    );
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn dropped_before_apply_then_success() {
+    let (fake, client) = setup([Fault::drop_connection(false)], fast()).await;
+    client.hangup_conference(ROOM).await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+    assert!(!fake.is_active(ROOM));
+}
+
+#[tokio::test]
+async fn a_404_on_the_first_attempt_stays_not_found() {
+    let (fake, client) = setup([], fast()).await;
+    let err = client.hangup_conference("no such room").await.unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_404_after_a_non_ambiguous_retry_stays_not_found() {
+    // A 429 proves the first attempt was not acted on.
+    let (fake, client) = setup([Fault::status(429).with_header("Retry-After", "0")], fast()).await;
+    let err = client.hangup_conference("no such room").await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn no_retry_policy_makes_exactly_one_request() {
+    let (fake, client) = setup([Fault::status(503)], RetryPolicy::none()).await;
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert!(matches!(err, Error::Server(_)));
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(fake.requests().len(), 1);
+    assert!(fake.is_active(ROOM));
+}
+
+#[tokio::test]
+async fn non_json_failure_body_is_reported() {
+    let (fake, client) = setup(
+        [Fault::not_json(502, "<html>bad gateway</html>")],
+        RetryPolicy::none(),
+    )
+    .await;
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.message(), Some("<html>bad gateway</html>"));
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn generated_operations_are_retried_too() {
+    let (fake, client) = setup([Fault::status(503), Fault::status(502)], fast()).await;
+    let response = client
+        .call(client.api().delete_conference(client.auth_id(), ROOM))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(fake.requests().len(), 3);
+
+    fake.push_faults(std::iter::repeat_n(Fault::status(504), 3));
+    let err = client
+        .call(client.api().delete_conference(client.auth_id(), ROOM))
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.attempts()), (Some(504), 3));
+    assert_eq!(fake.requests().len(), 6);
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_and_counted() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = vobiz::Client::builder("MA_1", "t")
+        .base_url(url)
+        .retry(fast())
+        .build()
+        .unwrap();
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+}
