@@ -134,6 +134,57 @@ pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
     Ok(prettyplease::unparse(&ast))
 }
 
+/// The public surface of the generated client: one line per operation with
+/// its method, path, operationId and generated Rust signature, so that a spec
+/// change shows in review as a diff of what users can call.
+pub fn surface(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
+    let code = generate(file, spec)?;
+    let ast = syn::parse_file(&code).map_err(|e| CodegenError {
+        file: file.to_owned(),
+        problem: format!("generated code does not parse: {e}"),
+    })?;
+    let signatures: Vec<(String, String)> = ast
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) if i.trait_.is_none() && is_client(&i.self_ty) => Some(&i.items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f) => Some((f.sig.ident.to_string(), signature(&f.vis, &f.sig))),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::new();
+    for op in operations(spec) {
+        let sig = signatures
+            .iter()
+            .find(|(name, _)| *name == op.method_name)
+            .map_or("<not generated>", |(_, sig)| sig.as_str());
+        out.push_str(&format!(
+            "{} {} {} {sig}\n",
+            op.method, op.path, op.operation_id
+        ));
+    }
+    Ok(out)
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// A method signature on one line, as rustfmt-like code would show it.
+fn signature(vis: &syn::Visibility, sig: &syn::Signature) -> String {
+    let file: syn::File = syn::parse_quote!(#vis #sig {});
+    let text = prettyplease::unparse(&file);
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.trim_end_matches("{}")
+        .trim_end()
+        .replace("( ", "(")
+        .replace(", )", ")")
+}
+
 /// Loads `file` and generates its client source.
 pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
     generate(file, &load_spec(file)?)
@@ -232,6 +283,17 @@ paths:
         assert!(
             v31.contains("openapi/test.yaml") && v31.contains("3.1.0"),
             "{v31}"
+        );
+    }
+
+    #[test]
+    fn surface_lists_each_operation_with_its_signature() {
+        let file = Path::new("openapi/test.yaml");
+        let surface = surface(file, &parse_spec(file, OK).unwrap()).unwrap();
+        assert_eq!(
+            surface,
+            "DELETE /a/{id}/ delete-thing pub async fn delete_thing<'a>(&'a self, id: &'a str) \
+             -> Result<ResponseValue<()>, Error<()>>\n"
         );
     }
 

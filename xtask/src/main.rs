@@ -1,39 +1,203 @@
 //! Maintenance tasks for the vobiz crate: `cargo xtask <command>`.
+//!
+//! `openapi/vobiz.yaml` changes only through `import`; `check` (run by CI)
+//! makes sure it still generates and that `openapi/vobiz.api.txt`, the
+//! reviewed public surface, matches it.
 
+mod docs;
+mod merge;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use merge::Source;
+use serde_yaml::Value;
+
+const SPEC: &str = "openapi/vobiz.yaml";
+const SURFACE: &str = "openapi/vobiz.api.txt";
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  codegen   print the Rust code build.rs generates from openapi/vobiz.yaml
-  help      show this message
+  import [--replace] <FILE>...  merge the operations of Vobiz docs pages (or OpenAPI
+                                yaml/json files) into openapi/vobiz.yaml
+  check                         fail if openapi/vobiz.yaml does not parse or generate,
+                                or if openapi/vobiz.api.txt is out of date
+  surface                       rewrite openapi/vobiz.api.txt from openapi/vobiz.yaml
+  codegen [--out FILE]          write the Rust code build.rs generates (default: stdout)
+  help                          show this message
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("codegen") => codegen(),
+    let Some(root) = workspace_root() else {
+        eprintln!("error: cannot find the workspace root (a Cargo.toml next to openapi/)");
+        return ExitCode::FAILURE;
+    };
+    let result = match args.first().map(String::as_str) {
+        Some("import") => import(&root, &args[1..]),
+        Some("check") => check(&root),
+        Some("surface") => write_surface(&root),
+        Some("codegen") => codegen(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
         _ => {
             eprint!("{USAGE}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
         }
-    }
-}
-
-fn codegen() -> ExitCode {
-    match vobiz_codegen::generate_file(std::path::Path::new("openapi/vobiz.yaml")) {
-        Ok(code) => {
-            print!("{code}");
-            ExitCode::SUCCESS
-        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The directory holding `openapi/`: the current one or an ancestor.
+fn workspace_root() -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .find(|dir| dir.join(SPEC).is_file())
+        .map(Path::to_path_buf)
+}
+
+fn import(root: &Path, args: &[String]) -> Result<(), String> {
+    let replace = args.iter().any(|a| a == "--replace");
+    let files: Vec<&String> = args.iter().filter(|a| *a != "--replace").collect();
+    if files.is_empty() {
+        return Err(format!("import needs at least one file\n\n{USAGE}"));
+    }
+    let sources = files
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            let doc = docs::openapi_document(file, &text)?;
+            Ok(Source {
+                name: file.to_string(),
+                doc,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let spec_path = root.join(SPEC);
+    let base = read_yaml(&spec_path)?;
+    let merged = merge::merge(&base, &sources, replace)?;
+    for source in &sources {
+        generates_alone(&base, source)?;
+    }
+    let text = serde_yaml::to_string(&merged).map_err(|e| e.to_string())?;
+    vobiz_codegen::generate(&spec_path, &parse(&spec_path, &text)?).map_err(|e| e.to_string())?;
+    // Written last, in one step: any error above leaves the spec untouched.
+    write_atomically(&spec_path, &text)?;
+    let ops: Vec<String> = sources
+        .iter()
+        .flat_map(|s| merge::operations(&s.doc))
+        .map(|(path, method, _)| format!("{} {path}", method.to_uppercase()))
+        .collect();
+    println!("imported into {SPEC}: {}", ops.join(", "));
+    println!("now run `cargo xtask surface` and review the diff of {SURFACE}");
+    Ok(())
+}
+
+/// Refuses a file holding an operation progenitor cannot generate, naming
+/// the file and the operation (each is tried on its own for that).
+fn generates_alone(base: &Value, source: &Source) -> Result<(), String> {
+    for (path, method, op) in merge::operations(&source.doc) {
+        let mut single = source.doc.clone();
+        if let Some(paths) = single.get_mut("paths").and_then(Value::as_mapping_mut) {
+            paths.clear();
+            let mut item = serde_yaml::Mapping::new();
+            item.insert(Value::from(method.as_str()), op.clone());
+            paths.insert(Value::from(path.as_str()), Value::Mapping(item));
+        }
+        let merged = merge::merge(
+            &strip_paths(base),
+            &[Source {
+                name: source.name.clone(),
+                doc: single,
+            }],
+            true,
+        )?;
+        let file = Path::new(&source.name);
+        let text = serde_yaml::to_string(&merged).map_err(|e| e.to_string())?;
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        vobiz_codegen::generate(file, &parse(file, &text)?).map_err(|e| {
+            format!(
+                "{}: operation `{id}` ({} {path}) cannot be generated: {}",
+                source.name,
+                method.to_uppercase(),
+                e.problem
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn strip_paths(base: &Value) -> Value {
+    let mut out = base.clone();
+    if let Some(paths) = out.get_mut("paths").and_then(Value::as_mapping_mut) {
+        paths.clear();
+    }
+    out
+}
+
+fn check(root: &Path) -> Result<(), String> {
+    let expected = surface_text(root)?;
+    let actual = std::fs::read_to_string(root.join(SURFACE)).unwrap_or_default();
+    if expected != actual {
+        return Err(format!(
+            "{SURFACE} does not match {SPEC}; run `cargo xtask surface` and commit the result.\n\
+             expected:\n{expected}found:\n{actual}"
+        ));
+    }
+    println!("{SPEC} generates; {SURFACE} is up to date");
+    Ok(())
+}
+
+fn write_surface(root: &Path) -> Result<(), String> {
+    let text = surface_text(root)?;
+    write_atomically(&root.join(SURFACE), &text)?;
+    print!("{text}");
+    Ok(())
+}
+
+fn surface_text(root: &Path) -> Result<String, String> {
+    let spec_path = root.join(SPEC);
+    let spec = vobiz_codegen::load_spec(&spec_path).map_err(|e| e.to_string())?;
+    vobiz_codegen::surface(Path::new(SPEC), &spec).map_err(|e| e.to_string())
+}
+
+fn codegen(root: &Path, args: &[String]) -> Result<(), String> {
+    let code = vobiz_codegen::generate_file(&root.join(SPEC)).map_err(|e| e.to_string())?;
+    match args {
+        [] => {
+            print!("{code}");
+            Ok(())
+        }
+        [flag, out] if flag == "--out" => write_atomically(Path::new(out), &code),
+        _ => Err(format!("codegen takes only `--out FILE`\n\n{USAGE}")),
+    }
+}
+
+fn read_yaml(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn parse(file: &Path, text: &str) -> Result<openapiv3::OpenAPI, String> {
+    vobiz_codegen::parse_spec(file, text).map_err(|e| e.to_string())
+}
+
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
