@@ -158,6 +158,14 @@ fn a_bad_import_leaves_the_spec_untouched() {
         read(Path::new(ROOT), "openapi/vobiz.yaml").replace("Conference deleted", "Gone");
     std::fs::write(dir.join("conflict.yaml"), conflicting).unwrap();
 
+    let ungeneratable = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /x/{id}/:\n    get:\n      operationId: get-x\n      responses: {'204': {description: ok}}\n";
+    std::fs::write(dir.join("broken.yaml"), ungeneratable).unwrap();
+
+    let (ok, out) = cargo(dir, &["xtask", "import", "broken.yaml"]);
+    assert!(
+        !ok && out.contains("broken.yaml: operation `get-x` (GET /x/{id}/) cannot be generated"),
+        "{out}"
+    );
     let (ok, out) = cargo(dir, &["xtask", "import", "v31.md"]);
     assert!(
         !ok && out.contains("v31.md: not an OpenAPI 3.0.x document"),

@@ -109,9 +109,7 @@ pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
             )));
         }
     }
-    let mut generator = Generator::new(&settings());
-    let tokens = generator
-        .generate_tokens(spec)
+    let tokens = run_progenitor(spec)
         .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
     let ops = operations(spec);
     let source = tokens.to_string();
@@ -183,6 +181,23 @@ fn signature(vis: &syn::Visibility, sig: &syn::Signature) -> String {
         .trim_end()
         .replace("( ", "(")
         .replace(", )", ")")
+}
+
+/// Runs progenitor, turning its panics (it panics on some malformed specs,
+/// e.g. a path parameter that is not declared) into errors.
+fn run_progenitor(spec: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(spec));
+    std::panic::set_hook(previous_hook);
+    match outcome {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "it panicked".to_owned())),
+    }
 }
 
 /// Loads `file` and generates its client source.
@@ -275,6 +290,16 @@ paths:
         assert!(
             no_id.contains("DELETE /a/{id}/ has no operationId"),
             "{no_id}"
+        );
+
+        let undeclared = OK.replace(
+            "parameters: [{name: id, in: path, required: true, schema: {type: string}}]",
+            "parameters: []",
+        );
+        let panicked = generate_text(&undeclared).unwrap_err().to_string();
+        assert!(
+            panicked.contains("missing path name mapping id"),
+            "{panicked}"
         );
 
         let v31 = generate_text(&OK.replace("3.0.3", "3.1.0"))
