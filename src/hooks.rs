@@ -108,6 +108,7 @@ impl Inner {
             // A body that cannot be cloned (a stream) is sent once.
             let copy = request.try_clone();
             let method = request.method().clone();
+            retry::wait_turn().await;
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
@@ -134,6 +135,9 @@ impl Inner {
                 return outcome;
             };
             report.ambiguous |= ambiguous;
+            if is_rate_limited(&outcome) {
+                retry::pause_all(wait);
+            }
             tokio::time::sleep(wait).await;
             request = copy;
         }
@@ -169,6 +173,12 @@ impl Inner {
         let api_id = crate::error::api_id_of(&body);
         (Ok(reqwest::Response::from(head.map(|()| body))), api_id)
     }
+}
+
+fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    outcome
+        .as_ref()
+        .is_ok_and(|r| r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS)
 }
 
 /// The per-attempt event. Only the status, timing and server-given id: the

@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bulk;
 mod client;
 mod config;
 mod error;

@@ -218,6 +218,52 @@ pub(crate) async fn scoped<F: Future>(call: F) -> (F::Output, CallReport) {
         .await
 }
 
+/// A pause shared by every call of one sweep
+/// ([`Client::hangup_conferences`](crate::Client::hangup_conferences)): when
+/// one of them is told to slow down (429), all of them wait, instead of each
+/// finding out on its own.
+#[derive(Debug, Default)]
+pub(crate) struct Gate {
+    closed_until: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Gate {
+    fn until(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.closed_until.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+tokio::task_local! {
+    static GATE: std::sync::Arc<Gate>;
+}
+
+/// Runs `call` as part of the sweep that `gate` paces.
+pub(crate) async fn paced<F: Future>(gate: std::sync::Arc<Gate>, call: F) -> F::Output {
+    GATE.scope(gate, call).await
+}
+
+/// Waits while the sweep this call belongs to (if any) is paused.
+pub(crate) async fn wait_turn() {
+    loop {
+        let until = GATE.try_with(|gate| *gate.until()).ok().flatten();
+        match until {
+            Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+            _ => return,
+        }
+    }
+}
+
+/// Pauses the whole sweep (if any) for `wait`.
+pub(crate) fn pause_all(wait: Duration) {
+    let _ = GATE.try_with(|gate| {
+        let resume = Instant::now() + wait;
+        let mut until = gate.until();
+        if until.is_none_or(|t| t < resume) {
+            *until = Some(resume);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

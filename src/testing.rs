@@ -50,7 +50,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -84,6 +84,8 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The request body.
     pub body: Bytes,
+    /// When the simulator finished reading it.
+    pub received_at: std::time::Instant,
 }
 
 /// A scripted deviation from normal behaviour, for one request.
@@ -160,6 +162,25 @@ struct State {
     requests: Mutex<Vec<RecordedRequest>>,
     faults: Mutex<VecDeque<Fault>>,
     api_ids: AtomicU64,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight for as long as it lives.
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a State) -> Self {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The connection is closed without an answer.
@@ -266,6 +287,16 @@ impl FakeVobiz {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.requests).clone()
     }
+
+    /// The most requests it was ever handling at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// How many requests it has received.
+    pub fn request_count(&self) -> usize {
+        lock(&self.state.requests).len()
+    }
 }
 
 /// A poisoned lock only means another test thread panicked; the data is
@@ -291,6 +322,7 @@ async fn handle(
     req: Request<Incoming>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
+    let _in_flight = InFlight::enter(&state);
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -302,6 +334,7 @@ async fn handle(
         target: parts.uri.to_string(),
         headers: parts.headers,
         body,
+        received_at: std::time::Instant::now(),
     };
     lock(&state.requests).push(recorded.clone());
     let fault = lock(&state.faults).pop_front();
