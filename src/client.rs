@@ -4,6 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, builder_from_env};
+use futures_util::FutureExt;
+use futures_util::future::Either;
+
 use crate::generated::ResponseValue;
 use crate::retry::{self, CallReport};
 use crate::{Error, generated, path};
@@ -96,11 +99,11 @@ impl Client {
     /// client.call(client.api().delete_conference(client.auth_id(), "room")).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn call<T, E: serde::Serialize>(
+    pub fn call<T, E: serde::Serialize>(
         &self,
         operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
-    ) -> Result<ResponseValue<T>, Error> {
-        call_reporting(operation).await.0
+    ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
+        call_reporting(operation).map(|(result, _)| result)
     }
 
     /// Ends the active conference `name`, disconnecting every member.
@@ -122,7 +125,7 @@ impl Client {
     /// Ends the conference `name` if it is active: a 404 is
     /// `Ok(Hangup::NotActive)`, as the Vobiz docs advise handling it.
     pub async fn hangup_conference_if_active(&self, name: &str) -> Result<Hangup, Error> {
-        match self.terminate(name).await {
+        match Box::pin(self.terminate(name)).await {
             Err(e) if e.is_not_found() => Ok(Hangup::NotActive),
             other => other,
         }
@@ -165,13 +168,16 @@ impl Client {
 }
 
 /// Awaits a generated call, mapping its error and counting its attempts.
-async fn call_reporting<T, E: serde::Serialize>(
+/// (A combinator chain, not an `async fn`: see [`retry::scoped`].)
+fn call_reporting<T, E: serde::Serialize>(
     operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
-) -> (Result<ResponseValue<T>, Error>, CallReport) {
-    let (result, report) = retry::scoped(operation).await;
-    let result = match result {
-        Ok(value) => Ok(value),
-        Err(e) => Err(Error::from_api(e).await.with_attempts(report.attempts)),
-    };
-    (result, report)
+) -> impl Future<Output = (Result<ResponseValue<T>, Error>, CallReport)> {
+    retry::scoped(operation).then(|(result, report)| match result {
+        Ok(value) => Either::Left(std::future::ready((Ok(value), report))),
+        // Boxed so the error path's state does not weigh on every call.
+        Err(e) => Either::Right(Box::pin(async move {
+            let error = Error::from_api(e).await.with_attempts(report.attempts);
+            (Err(error), report)
+        })),
+    })
 }

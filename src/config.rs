@@ -149,7 +149,7 @@ impl ClientBuilder {
         let inner = Inner {
             auth_id: credential("auth ID", &self.auth_id)?,
             auth_token: credential("auth token", &self.auth_token)?,
-            origin: base.origin(),
+            base: base.clone(),
             base_path: base.path().trim_end_matches('/').to_owned(),
             user_agent: match (&self.user_agent, own_client) {
                 (Some(agent), _) => Some(header_value("user agent", agent)?),
@@ -157,6 +157,9 @@ impl ClientBuilder {
                 (None, false) => None,
             },
             timeout: self.timeout.or(own_client.then_some(DEFAULT_TIMEOUT)),
+            // Our own client carries the timeout itself: a per-request one
+            // costs an allocation on every request.
+            client_has_timeout: own_client,
             operation_timeout: self.operation_timeout,
             retry: self.retry.clone(),
         };
@@ -220,6 +223,7 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}"))),
         }

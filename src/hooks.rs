@@ -23,6 +23,8 @@ use crate::retry::{self, CallReport, RetryPolicy, Verdict};
 pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");
 /// `X-Auth-Token`, Vobiz's secret header.
 pub(crate) const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+/// The header progenitor's generated code adds to every request.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 /// Method and path template of one generated operation (the table is
 /// generated from the spec by `vobiz-codegen`).
@@ -44,10 +46,14 @@ pub struct OperationSpec {
 pub struct Inner {
     pub(crate) auth_id: HeaderValue,
     pub(crate) auth_token: HeaderValue,
-    pub(crate) origin: url::Origin,
+    /// The configured base URL: requests may go to its origin only.
+    pub(crate) base: url::Url,
     pub(crate) base_path: String,
     pub(crate) user_agent: Option<HeaderValue>,
+    /// The per-attempt timeout.
     pub(crate) timeout: Option<Duration>,
+    /// Whether the reqwest client already applies `timeout` by itself.
+    pub(crate) client_has_timeout: bool,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
 }
@@ -57,7 +63,7 @@ impl std::fmt::Debug for Inner {
         f.debug_struct("Inner")
             .field("auth_id", &self.auth_id)
             .field("auth_token", &"<redacted>")
-            .field("origin", &self.origin.ascii_serialization())
+            .field("base", &self.base.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -74,25 +80,36 @@ impl Inner {
                 spec.operation_id, spec.method
             ));
         }
-        if request.url().origin() != self.origin {
+        if !self.is_same_origin(request.url()) {
             return Err(format!(
                 "`{}` would leave the configured origin {}",
                 spec.operation_id,
-                self.origin.ascii_serialization()
+                self.base.origin().ascii_serialization()
             ));
         }
         crate::path::check_path(request.url().path(), &self.base_path, spec.path)
             .map_err(|e| format!("{}: {e}", spec.operation_id))?;
         let headers = request.headers_mut();
+        // progenitor adds `api-version: <info.version>` to every request;
+        // Vobiz defines no such header, so it is only bytes to send and parse.
+        headers.remove(API_VERSION);
         headers.insert(AUTH_ID, self.auth_id.clone());
         headers.insert(AUTH_TOKEN, self.auth_token.clone());
         if let Some(agent) = &self.user_agent {
             headers.insert(USER_AGENT, agent.clone());
         }
-        if let Some(timeout) = self.timeout {
+        if let (Some(timeout), false) = (self.timeout, self.client_has_timeout) {
             *request.timeout_mut() = Some(timeout);
         }
         Ok(())
+    }
+
+    /// Scheme, host and port as the base URL's (without building an
+    /// `Origin`, which allocates, on every request).
+    fn is_same_origin(&self, url: &url::Url) -> bool {
+        url.scheme() == self.base.scheme()
+            && url.host_str() == self.base.host_str()
+            && url.port_or_known_default() == self.base.port_or_known_default()
     }
 
     /// Sends `request`, retrying as the policy allows, and reports the
@@ -106,7 +123,9 @@ impl Inner {
         let mut report = CallReport::default();
         loop {
             // A body that cannot be cloned (a stream) is sent once.
-            let copy = request.try_clone();
+            let copy = (report.attempts + 1 < self.retry.attempts())
+                .then(|| request.try_clone())
+                .flatten();
             let method = request.method().clone();
             retry::wait_turn().await;
             self.fit_timeout(&mut request, deadline);
@@ -147,8 +166,7 @@ impl Inner {
     fn fit_timeout(&self, request: &mut reqwest::Request, deadline: Option<Instant>) {
         if let Some(deadline) = deadline {
             let left = deadline.saturating_duration_since(Instant::now());
-            let timeout = request.timeout_mut();
-            *timeout = Some(timeout.map_or(left, |t| t.min(left)));
+            *request.timeout_mut() = Some(self.timeout.map_or(left, |t| t.min(left)));
         }
     }
 
@@ -250,10 +268,9 @@ impl ClientHooks<Inner> for generated::Client {
                 (s.operation_id, s.method, s.path)
             });
         let span = tracing::info_span!("vobiz.operation", operation_id = id, method, path);
-        self.inner
-            .send(&self.client, request)
-            .instrument(span)
-            .await
+        // Boxed: the retry loop's state is large, and every layer of the
+        // generated future around it would otherwise be moved with it.
+        Box::pin(self.inner.send(&self.client, request).instrument(span)).await
     }
 }
 

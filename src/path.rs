@@ -31,7 +31,15 @@ const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 /// The output consists only of unreserved characters and `%XX` escapes and
 /// percent-decodes (as UTF-8) to exactly `value`.
 pub fn encode_segment(value: &str) -> String {
+    // Most names need no escaping; skip the formatting machinery for them.
+    if value.bytes().all(is_unreserved) {
+        return value.to_owned();
+    }
     utf8_percent_encode(value, NOT_UNRESERVED).to_string()
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
 /// Why a value cannot be a whole path segment, if it cannot.
@@ -70,26 +78,36 @@ pub fn check_path(path: &str, base_path: &str, template: &str) -> Result<(), Str
 }
 
 fn matches_template(path: &str, template: &str) -> bool {
-    let mut actual = path.split('/');
-    let mut expected = template.split('/');
+    let (mut actual, mut expected) = (path.as_bytes(), template.as_bytes());
     loop {
-        match (actual.next(), expected.next()) {
-            (None, None) => return true,
-            (Some(a), Some(e)) if e.contains('{') => {
-                if !is_encoded_segment(a) {
-                    return false;
-                }
-            }
-            (Some(a), Some(e)) if a == e => {}
+        // A plain byte loop: these segments are short, and `str::split`'s
+        // searcher costs more than the comparison itself on every request.
+        let (a, a_rest) = next_segment(actual);
+        let (e, e_rest) = next_segment(expected);
+        let fits = if e.contains(&b'{') {
+            is_encoded_segment(a)
+        } else {
+            a == e
+        };
+        match (fits, a_rest, e_rest) {
+            (true, None, None) => return true,
+            (true, Some(a), Some(e)) => (actual, expected) = (a, e),
             _ => return false,
         }
     }
 }
 
+/// The bytes before the first `/`, and what follows it (if there is a `/`).
+fn next_segment(bytes: &[u8]) -> (&[u8], Option<&[u8]>) {
+    match bytes.iter().position(|&b| b == b'/') {
+        Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+        None => (bytes, None),
+    }
+}
+
 /// A non-empty segment that [`encode_segment`] could have produced and that
 /// no URL parser treats as a dot segment.
-fn is_encoded_segment(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
+fn is_encoded_segment(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -100,11 +118,11 @@ fn is_encoded_segment(segment: &str) -> bool {
                 }
                 i += 3;
             }
-            b if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') => i += 1,
+            b if is_unreserved(b) => i += 1,
             _ => return false,
         }
     }
-    !segment.is_empty() && segment != "." && segment != ".."
+    !matches!(bytes, b"" | b"." | b"..")
 }
 
 #[cfg(test)]

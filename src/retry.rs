@@ -23,6 +23,7 @@
 
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use reqwest::{Method, StatusCode};
 use tokio::time::Instant;
 
@@ -202,20 +203,22 @@ tokio::task_local! {
 /// unexpected response.
 pub(crate) fn publish(report: CallReport, outcome: &mut reqwest::Result<reqwest::Response>) {
     let _ = REPORT.try_with(|cell| cell.set(report));
-    if let Ok(response) = outcome {
+    // Only when it says more than a plain single attempt: inserting the
+    // first extension allocates, on the hot path.
+    if let (Ok(response), true) = (outcome, report.attempts > 1 || report.ambiguous) {
         response.extensions_mut().insert(report);
     }
 }
 
 /// Runs a generated call and returns what its `exec` hook reported
 /// (zero attempts if it never got that far, e.g. a refused path).
-pub(crate) async fn scoped<F: Future>(call: F) -> (F::Output, CallReport) {
-    REPORT
-        .scope(std::cell::Cell::new(CallReport::default()), async {
-            let output = call.await;
-            (output, REPORT.with(std::cell::Cell::get))
-        })
-        .await
+///
+/// Plain functions returning combinators rather than `async fn`s: an
+/// `async fn` keeps its moved-in argument beside the future it moved into,
+/// doubling the size of every call's state.
+pub(crate) fn scoped<F: Future>(call: F) -> impl Future<Output = (F::Output, CallReport)> {
+    let with_report = call.map(|output| (output, REPORT.with(std::cell::Cell::get)));
+    REPORT.scope(std::cell::Cell::new(CallReport::default()), with_report)
 }
 
 /// A pause shared by every call of one sweep
@@ -238,8 +241,11 @@ tokio::task_local! {
 }
 
 /// Runs `call` as part of the sweep that `gate` paces.
-pub(crate) async fn paced<F: Future>(gate: std::sync::Arc<Gate>, call: F) -> F::Output {
-    GATE.scope(gate, call).await
+pub(crate) fn paced<F: Future>(
+    gate: std::sync::Arc<Gate>,
+    call: F,
+) -> impl Future<Output = F::Output> {
+    GATE.scope(gate, call)
 }
 
 /// Waits while the sweep this call belongs to (if any) is paused.

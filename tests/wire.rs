@@ -48,6 +48,10 @@ async fn sends_delete_with_both_auth_headers() {
     assert_eq!(sent.headers["x-auth-id"], AUTH_ID);
     assert_eq!(sent.headers["x-auth-token"], TOKEN);
     assert_eq!(sent.headers["user-agent"], vobiz::DEFAULT_USER_AGENT);
+    assert!(
+        sent.headers.get("api-version").is_none(),
+        "progenitor's header is dropped"
+    );
     assert!(sent.body.is_empty());
 }
 

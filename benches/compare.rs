@@ -1,0 +1,338 @@
+//! Side by side, in one process, against one local server:
+//! (a) a hand-written reqwest DELETE with the same headers,
+//! (b) `client.api().delete_conference`, (c) `client.hangup_conference`;
+//! then the bulk API over many names with its peak memory.
+//!
+//! Full run: `cargo bench --bench compare`. Quick check that it works:
+//! `cargo test --bench compare -- --smoke` (what CI runs).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use http_body_util::Empty;
+use hyper::body::Bytes;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+const AUTH_ID: &str = "MA_BENCH0001";
+const TOKEN: &str = "bench-token";
+const ROOM: &str = "bench-room";
+
+struct Sizes {
+    latency_calls: usize,
+    throughput_calls: usize,
+    concurrency: usize,
+    rounds: usize,
+    bulk_names: usize,
+}
+
+const FULL: Sizes = Sizes {
+    latency_calls: 5_000,
+    throughput_calls: 10_000,
+    concurrency: 64,
+    rounds: 15,
+    bulk_names: 100_000,
+};
+
+const SMOKE: Sizes = Sizes {
+    latency_calls: 50,
+    throughput_calls: 500,
+    concurrency: 64,
+    rounds: 1,
+    bulk_names: 2_000,
+};
+
+/// A keep-alive HTTP/1.1 server answering 204 to everything, on its own
+/// thread and runtime.
+fn start_server() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                tokio::spawn(async move {
+                    let service = service_fn(|_req| async {
+                        let mut response = hyper::Response::new(Empty::<Bytes>::new());
+                        *response.status_mut() = hyper::StatusCode::NO_CONTENT;
+                        Ok::<_, Infallible>(response)
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+    });
+    addr
+}
+
+#[derive(Clone)]
+struct Clients {
+    raw: reqwest::Client,
+    base: String,
+    vobiz: vobiz::Client,
+}
+
+impl Clients {
+    fn new(addr: SocketAddr) -> Self {
+        let base = format!("http://{addr}");
+        let raw = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(vobiz::DEFAULT_USER_AGENT)
+            .build()
+            .unwrap();
+        let vobiz = vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(&base)
+            .build()
+            .unwrap();
+        Clients { raw, base, vobiz }
+    }
+
+    async fn call(&self, variant: usize) {
+        match variant {
+            0 => {
+                let url = format!("{}/api/v1/Account/{AUTH_ID}/Conference/{ROOM}/", self.base);
+                let response = self
+                    .raw
+                    .delete(url)
+                    .header("X-Auth-ID", AUTH_ID)
+                    .header("X-Auth-Token", TOKEN)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 204);
+            }
+            1 => {
+                let response = self
+                    .vobiz
+                    .api()
+                    .delete_conference(AUTH_ID, ROOM)
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 204);
+            }
+            _ => self.vobiz.hangup_conference(ROOM).await.unwrap(),
+        }
+    }
+}
+
+const NAMES: [&str; 3] = [
+    "(a) hand-written reqwest",
+    "(b) client.api().delete_conference",
+    "(c) client.hangup_conference",
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Sequential latency, the three variants interleaved call by call so that
+/// drift in the machine's speed hits them alike.
+async fn latency(clients: &Clients, calls: usize) -> [(Duration, Duration); 3] {
+    for variant in 0..3 {
+        for _ in 0..calls / 10 {
+            clients.call(variant).await;
+        }
+    }
+    let mut samples: [Vec<Duration>; 3] = Default::default();
+    for i in 0..calls {
+        for k in 0..3 {
+            let variant = (i + k) % 3;
+            let started = Instant::now();
+            clients.call(variant).await;
+            samples[variant].push(started.elapsed());
+        }
+    }
+    samples.map(|mut s| {
+        s.sort();
+        (percentile(&s, 0.5), percentile(&s, 0.99))
+    })
+}
+
+/// Calls per second at a fixed concurrency over `rounds` rounds, each
+/// running every variant once in rotating order. Returns each variant's
+/// median rate and the median of its per-round ratio to (a): on a shared
+/// machine the rate drifts by more than the differences measured, and a
+/// ratio of neighbouring runs cancels most of that drift.
+async fn throughput(
+    clients: &Clients,
+    calls: usize,
+    concurrency: usize,
+    rounds: usize,
+) -> [(f64, f64); 3] {
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    for round in 0..rounds {
+        for k in 0..3 {
+            let variant = (round + k) % 3;
+            let rate = throughput_once(clients, variant, calls, concurrency).await;
+            rates[variant].push(rate);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    std::array::from_fn(|variant| {
+        let ratios = rates[variant]
+            .iter()
+            .zip(&rates[0])
+            .map(|(r, a)| r / a)
+            .collect();
+        (median(rates[variant].clone()), median(ratios))
+    })
+}
+
+async fn throughput_once(
+    clients: &Clients,
+    variant: usize,
+    calls: usize,
+    concurrency: usize,
+) -> f64 {
+    let started = Instant::now();
+    futures_util::stream::iter(0..calls)
+        .map(|_| clients.call(variant))
+        .buffer_unordered(concurrency)
+        .collect::<Vec<()>>()
+        .await;
+    calls as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Runs in a child process so that its peak RSS is the sweep's alone.
+fn bulk_child(names: usize, concurrency: usize) {
+    let addr = start_server();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Clients::new(addr).vobiz;
+    let started = Instant::now();
+    let ended = rt.block_on(async {
+        let names = (0..names).map(|i| format!("room-{i}"));
+        client
+            .hangup_conferences(names, concurrency)
+            .fold(0usize, |n, (_, outcome)| async move {
+                n + usize::from(outcome.is_ok())
+            })
+            .await
+    });
+    let elapsed = started.elapsed();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map_or("unknown".to_owned(), |v| v.trim().to_owned());
+    println!("{ended} {:.0} {peak}", ended as f64 / elapsed.as_secs_f64());
+}
+
+fn run_bulk(names: usize, concurrency: usize) -> String {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--bulk-child", &names.to_string(), &concurrency.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut parts = text.split_whitespace();
+    let ended: usize = parts.next().unwrap().parse().unwrap();
+    assert_eq!(ended, names, "every name must be reported once");
+    let rate = parts.next().unwrap();
+    let peak: Vec<&str> = parts.collect();
+    format!(
+        "bulk hangup_conferences: {names} names at concurrency {concurrency}: {rate} names/s, peak RSS {}",
+        peak.join(" ")
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bulk-child") {
+        bulk_child(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        // For a profiler: one variant's throughput loop, for a while.
+        let variant: usize = args[i + 1].parse().unwrap();
+        let clients = Clients::new(start_server());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // `--profile VARIANT [ROUNDS [CALLS]]`
+        let arg = |k: usize, default: usize| {
+            args.get(i + k)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(default)
+        };
+        let (rounds, calls) = (arg(2, 20), arg(3, FULL.throughput_calls));
+        let rates: Vec<f64> = (0..rounds)
+            .map(|_| rt.block_on(throughput_once(&clients, variant, calls, FULL.concurrency)))
+            .collect();
+        println!("{rates:.0?}");
+        return;
+    }
+    let sizes = if args.iter().any(|a| a == "--smoke") {
+        SMOKE
+    } else {
+        FULL
+    };
+    let addr = start_server();
+    let clients = Clients::new(addr);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    println!(
+        "vobiz benchmark ({} mode), server on {addr}",
+        if sizes.latency_calls == FULL.latency_calls {
+            "full"
+        } else {
+            "smoke"
+        }
+    );
+    let lat = rt.block_on(latency(&clients, sizes.latency_calls));
+    println!(
+        "\nsequential latency over {} calls each:",
+        sizes.latency_calls
+    );
+    for (i, (median, p99)) in lat.iter().enumerate() {
+        let ratio = median.as_secs_f64() / lat[0].0.as_secs_f64();
+        println!(
+            "  {:<38} median {:>7.1} µs  p99 {:>7.1} µs  median ratio to (a) {ratio:.3}",
+            NAMES[i],
+            median.as_secs_f64() * 1e6,
+            p99.as_secs_f64() * 1e6
+        );
+    }
+    let tput = rt.block_on(throughput(
+        &clients,
+        sizes.throughput_calls,
+        sizes.concurrency,
+        sizes.rounds,
+    ));
+    println!(
+        "\nthroughput, {} calls at concurrency {}, {} interleaved rounds (medians):",
+        sizes.throughput_calls, sizes.concurrency, sizes.rounds
+    );
+    for (i, (rate, ratio)) in tput.iter().enumerate() {
+        println!(
+            "  {:<38} {rate:>9.0} calls/s  ratio to (a) {ratio:.3}",
+            NAMES[i]
+        );
+    }
+    println!("\n{}", run_bulk(sizes.bulk_names, sizes.concurrency));
+}
