@@ -224,6 +224,9 @@ impl ClientBuilder {
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                // One retry layer decides, ours (see `crate::retry`); reqwest's
+                // own would copy every request to retry only HTTP/2 refusals.
+                .retry(reqwest::retry::never().max_retries_per_request(0))
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}"))),
         }
