@@ -93,7 +93,7 @@ fn matches_template(path: &str, template: &str) -> bool {
 
 /// Whether an actual segment fits a template segment.
 fn fits(actual: &[u8], template: &[u8]) -> bool {
-    if template.iter().any(|&b| b == b'{') {
+    if template.contains(&b'{') {
         is_encoded_segment(actual)
     } else {
         actual == template
