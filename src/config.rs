@@ -220,7 +220,7 @@ impl ClientBuilder {
                 }
                 Ok(client.clone())
             }
-            None => reqwest::Client::builder()
+            None => with_tls(reqwest::Client::builder())?
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
@@ -231,6 +231,30 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}"))),
         }
     }
+}
+
+/// With `rustls-ring`: rustls with the *ring* provider and the platform's
+/// certificate roots. reqwest's own `rustls` feature brings aws-lc, whose C
+/// build is the largest single cost of compiling this crate.
+#[cfg(feature = "rustls-ring")]
+fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let tls_error = |e: rustls::Error| Error::Config(format!("cannot set up TLS: {e}"));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .with_platform_verifier()
+        .map_err(tls_error)?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(builder.tls_backend_preconfigured(config))
+}
+
+/// Otherwise reqwest's configured backend (`rustls` with aws-lc, or `native-tls`).
+#[cfg(not(feature = "rustls-ring"))]
+fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder)
 }
 
 /// Whether a client was built with `redirect::Policy::none()`.

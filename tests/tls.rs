@@ -1,65 +1,20 @@
 //! A real HTTPS round trip against a loopback TLS server whose certificate is
 //! made at test time.
 
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use bytes::Bytes;
-use http_body_util::Empty;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
+use common::tls_server;
+use tokio_rustls::rustls;
 
-type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
-
-async fn tls_server(key: &rcgen::CertifiedKey<rcgen::KeyPair>) -> (std::net::SocketAddr, Seen) {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![key.cert.der().clone()],
-            PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap(),
-        )
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen: Seen = Arc::default();
-    let record = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let (acceptor, record) = (acceptor.clone(), record.clone());
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let token = req
-                        .headers()
-                        .get("x-auth-token")
-                        .map(|v| v.to_str().unwrap().to_owned());
-                    record.lock().unwrap().push((req.uri().to_string(), token));
-                    let mut response = hyper::Response::new(Empty::<Bytes>::new());
-                    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
-                    async move { Ok::<_, Infallible>(response) }
-                });
-                let _ = hyper_util::server::conn::auto::Builder::new(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-            });
-        }
-    });
-    (addr, seen)
+/// reqwest is built without a default crypto provider (vobiz configures
+/// its own client with ring); clients built by hand here use ring too.
+fn install_ring() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[tokio::test]
 async fn https_round_trip_with_a_certificate_made_now() {
+    install_ring();
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
     let (addr, seen) = tls_server(&key).await;
     let http = reqwest::Client::builder()
@@ -88,6 +43,7 @@ async fn https_round_trip_with_a_certificate_made_now() {
 
 #[tokio::test]
 async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
+    install_ring();
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
     let (addr, seen) = tls_server(&key).await;
     let http = reqwest::Client::builder()

@@ -4,8 +4,16 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http_body_util::Empty;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::{self, pki_types::PrivateKeyDer};
 
 /// The token every test client uses; tests search output for it.
 pub const TOKEN: &str = "tok-SECRET-9f3a7c";
@@ -131,4 +139,52 @@ pub fn client(base_url: &str) -> vobiz::Client {
         .retry(vobiz::RetryPolicy::none())
         .build()
         .unwrap()
+}
+
+pub type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// A loopback HTTPS server with `key`'s certificate, answering 204 and
+/// recording each request's target and token.
+pub async fn tls_server(key: &rcgen::CertifiedKey<rcgen::KeyPair>) -> (std::net::SocketAddr, Seen) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![key.cert.der().clone()],
+            PrivateKeyDer::try_from(key.signing_key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Seen = Arc::default();
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, record) = (acceptor.clone(), record.clone());
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let token = req
+                        .headers()
+                        .get("x-auth-token")
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    record.lock().unwrap().push((req.uri().to_string(), token));
+                    let mut response = hyper::Response::new(Empty::<Bytes>::new());
+                    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
+                    async move { Ok::<_, Infallible>(response) }
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+            });
+        }
+    });
+    (addr, seen)
 }
