@@ -301,7 +301,7 @@ fn main() {
         if sizes.latency_calls == FULL.latency_calls {
             "full"
         } else {
-            "smoke"
+            "smoke: a check that it runs, not a measurement"
         }
     );
     let lat = rt.block_on(latency(&clients, sizes.latency_calls));

@@ -36,6 +36,9 @@ pub struct OperationSpec {
     pub method: &'static str,
     /// Path template, e.g. `/api/v1/Account/{auth_id}/Conference/{conference_name}/`.
     pub path: &'static str,
+    /// The template split at `/`: a literal segment, or `None` where a
+    /// parameter goes.
+    pub segments: &'static [Option<&'static str>],
 }
 
 /// The configuration the hooks apply; held by the generated client.
@@ -87,8 +90,13 @@ impl Inner {
                 self.base.origin().ascii_serialization()
             ));
         }
-        crate::path::check_path(request.url().path(), &self.base_path, spec.path)
-            .map_err(|e| format!("{}: {e}", spec.operation_id))?;
+        crate::path::check_path(
+            request.url().path(),
+            &self.base_path,
+            spec.segments,
+            spec.path,
+        )
+        .map_err(|e| format!("{}: {e}", spec.operation_id))?;
         let headers = request.headers_mut();
         // progenitor adds `api-version: <info.version>` to every request;
         // Vobiz defines no such header, so it is only bytes to send and parse.

@@ -210,8 +210,22 @@ pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
 fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
     let arms = ops.iter().map(|op| {
         let (name, id, method, path) = (&op.method_name, &op.operation_id, &op.method, &op.path);
+        // Split once here rather than on every request: `None` marks a
+        // segment that holds a parameter.
+        let segments = path.split('/').map(|segment| {
+            if segment.contains('{') {
+                quote!(None)
+            } else {
+                quote!(Some(#segment))
+            }
+        });
         quote! {
-            #name => Some(&crate::hooks::OperationSpec { operation_id: #id, method: #method, path: #path }),
+            #name => Some(&crate::hooks::OperationSpec {
+                operation_id: #id,
+                method: #method,
+                path: #path,
+                segments: &[#(#segments),*],
+            }),
         }
     });
     quote! {
@@ -274,6 +288,10 @@ paths:
         assert!(code.contains("pub async fn delete_thing"), "{code}");
         assert!(code.contains(r#""delete_thing" =>"#), "{code}");
         assert!(code.contains(r#"path: "/a/{id}/""#), "{code}");
+        assert!(
+            code.contains(r#"segments: &[Some(""), Some("a"), None, Some("")]"#),
+            "{code}"
+        );
     }
 
     #[test]
