@@ -5,28 +5,13 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{NO_CONTENT, RawServer};
+use common::World;
 use proptest::prelude::*;
 use serde_json::json;
 
-struct World {
-    rt: tokio::runtime::Runtime,
-    server: RawServer,
-    client: vobiz::Client,
-}
-
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(RawServer::start(NO_CONTENT));
-        let client = common::client(&server.base_url());
-        World { rt, server, client }
-    })
+    W.get_or_init(World::start)
 }
 
 #[derive(Debug, Clone)]

@@ -7,29 +7,9 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{NO_CONTENT, RawServer};
+use common::World;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-
-struct World {
-    rt: tokio::runtime::Runtime,
-    server: RawServer,
-    client: vobiz::Client,
-}
-
-/// Each property gets its own server, so parallel tests do not mix requests.
-fn world(slot: &'static OnceLock<World>) -> &'static World {
-    slot.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(RawServer::start(NO_CONTENT));
-        let client = common::client(&server.base_url());
-        World { rt, server, client }
-    })
-}
 
 /// Pieces that have broken URL builders: dots, slashes, escapes, delimiters,
 /// controls, non-ASCII.
@@ -124,7 +104,7 @@ proptest! {
     #[test]
     fn hangup_conference_sends_exactly_one_segment_or_nothing(name in tricky()) {
         static W: OnceLock<World> = OnceLock::new();
-        let w = world(&W);
+        let w = W.get_or_init(World::start);
         let before = w.server.count();
         let outcome = w.rt.block_on(w.client.hangup_conference(&name));
         check_call(w, w.client.auth_id(), &name, outcome, before)?;
@@ -133,7 +113,7 @@ proptest! {
     #[test]
     fn generated_operation_sends_exactly_its_path_or_nothing(auth_id in tricky(), name in tricky()) {
         static W: OnceLock<World> = OnceLock::new();
-        let w = world(&W);
+        let w = W.get_or_init(World::start);
         let before = w.server.count();
         let outcome = w.rt.block_on(async {
             match w.client.api().delete_conference(&auth_id, &name).await {

@@ -192,6 +192,13 @@ async fn generated_operations_are_retried_too() {
         .unwrap_err();
     assert_eq!((err.status(), err.attempts()), (Some(504), 3));
     assert_eq!(fake.requests().len(), 6);
+
+    // `Error::from_api` alone reads the attempts off the response.
+    fake.push_faults(std::iter::repeat_n(Fault::status(503), 3));
+    let raw = client.api().delete_conference(client.auth_id(), ROOM).await.unwrap_err();
+    let err = Error::from_api(raw).await;
+    assert_eq!((err.status(), err.attempts()), (Some(503), 3));
+    assert_eq!(fake.requests().len(), 9);
 }
 
 #[tokio::test]

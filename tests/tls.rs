@@ -12,22 +12,29 @@ fn install_ring() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// A vobiz client for `https://vobiz.test:<port>` resolving to `addr`,
+/// through a supplied reqwest client that trusts `root` only (or the
+/// system roots).
+fn client_for(addr: std::net::SocketAddr, root: Option<&rcgen::Certificate>) -> vobiz::Client {
+    install_ring();
+    let mut http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("vobiz.test", addr);
+    if let Some(root) = root {
+        http = http.tls_certs_only([reqwest::Certificate::from_der(root.der()).unwrap()]);
+    }
+    vobiz::Client::builder("MA_TLS", "tls-token")
+        .base_url(format!("https://vobiz.test:{}", addr.port()))
+        .http_client(http.build().unwrap())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn https_round_trip_with_a_certificate_made_now() {
-    install_ring();
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
     let (addr, seen) = tls_server(&key).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_only([reqwest::Certificate::from_der(key.cert.der()).unwrap()])
-        .resolve("vobiz.test", addr)
-        .build()
-        .unwrap();
-    let client = vobiz::Client::builder("MA_TLS", "tls-token")
-        .base_url(format!("https://vobiz.test:{}", addr.port()))
-        .http_client(http)
-        .build()
-        .unwrap();
+    let client = client_for(addr, Some(&key.cert));
 
     client.hangup_conference("secure room").await.unwrap();
 
@@ -43,19 +50,9 @@ async fn https_round_trip_with_a_certificate_made_now() {
 
 #[tokio::test]
 async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
-    install_ring();
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
     let (addr, seen) = tls_server(&key).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve("vobiz.test", addr)
-        .build()
-        .unwrap();
-    let client = vobiz::Client::builder("MA_TLS", "tls-token")
-        .base_url(format!("https://vobiz.test:{}", addr.port()))
-        .http_client(http)
-        .build()
-        .unwrap();
+    let client = client_for(addr, None);
     let err = client.hangup_conference("room").await.unwrap_err();
     assert!(matches!(err, vobiz::Error::Transport { .. }), "{err:?}");
     assert!(seen.lock().unwrap().is_empty());

@@ -131,6 +131,28 @@ async fn serve_raw(
 
 pub const NO_CONTENT: &str = "HTTP/1.1 204 No Content\r\n\r\n";
 
+/// A blocking harness for property tests: a runtime, a raw server answering
+/// 204, and a client pointed at it. Give each property its own, so that
+/// parallel tests do not mix requests.
+pub struct World {
+    pub rt: tokio::runtime::Runtime,
+    pub server: RawServer,
+    pub client: vobiz::Client,
+}
+
+impl World {
+    pub fn start() -> World {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(RawServer::start(NO_CONTENT));
+        let client = client(&server.base_url());
+        World { rt, server, client }
+    }
+}
+
 /// A client for `base_url` with the test credentials.
 /// No retries, so that each call is exactly one request.
 pub fn client(base_url: &str) -> vobiz::Client {
