@@ -125,7 +125,7 @@ impl Client {
     /// Ends the conference `name` if it is active: a 404 is
     /// `Ok(Hangup::NotActive)`, as the Vobiz docs advise handling it.
     pub async fn hangup_conference_if_active(&self, name: &str) -> Result<Hangup, Error> {
-        match Box::pin(self.terminate(name)).await {
+        match self.terminate(name).await {
             Err(e) if e.is_not_found() => Ok(Hangup::NotActive),
             other => other,
         }

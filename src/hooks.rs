@@ -140,7 +140,10 @@ impl Inner {
             report.attempts += 1;
             let started = Instant::now();
             let (mut outcome, api_id) = match client.execute(request).await {
-                Ok(response) => self.sanitize(response).await,
+                Ok(response) => {
+                    let (response, api_id) = self.sanitize(response).await;
+                    (Ok(response), api_id)
+                }
                 Err(e) => (Err(e), None),
             };
             let next = match (retry::classify(&method, &outcome), copy) {
@@ -181,12 +184,9 @@ impl Inner {
     /// An unsuccessful response with its body cut to [`MAX_ERROR_BODY`] and
     /// every occurrence of the token replaced, so no error built from it can
     /// carry the secret even if a server echoes it back; and its `api_id`.
-    async fn sanitize(
-        &self,
-        response: reqwest::Response,
-    ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
+    async fn sanitize(&self, response: reqwest::Response) -> (reqwest::Response, Option<String>) {
         if response.status().is_success() {
-            return (Ok(response), None);
+            return (response, None);
         }
         let mut head = http::Response::new(());
         *head.status_mut() = response.status();
@@ -197,7 +197,7 @@ impl Inner {
         let body = read_bounded(response, MAX_ERROR_BODY).await;
         let body = redact(body, self.auth_token.as_bytes());
         let api_id = crate::error::api_id_of(&body);
-        (Ok(reqwest::Response::from(head.map(|()| body))), api_id)
+        (reqwest::Response::from(head.map(|()| body)), api_id)
     }
 }
 

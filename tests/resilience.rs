@@ -195,7 +195,11 @@ async fn generated_operations_are_retried_too() {
 
     // `Error::from_api` alone reads the attempts off the response.
     fake.push_faults(std::iter::repeat_n(Fault::status(503), 3));
-    let raw = client.api().delete_conference(client.auth_id(), ROOM).await.unwrap_err();
+    let raw = client
+        .api()
+        .delete_conference(client.auth_id(), ROOM)
+        .await
+        .unwrap_err();
     let err = Error::from_api(raw).await;
     assert_eq!((err.status(), err.attempts()), (Some(503), 3));
     assert_eq!(fake.requests().len(), 9);
