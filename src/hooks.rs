@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use crate::error::{MAX_ERROR_BODY, read_bounded};
 use crate::generated;
-use crate::retry::{self, CallReport, RetryPolicy, Verdict};
+use crate::retry::{self, CallReport, RetryPolicy};
 
 /// `X-Auth-ID`, Vobiz's account header.
 pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");
@@ -139,26 +139,18 @@ impl Inner {
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
-            let (mut outcome, api_id) = match client.execute(request).await {
-                Ok(response) => {
-                    let (response, api_id) = self.sanitize(response).await;
-                    (Ok(response), api_id)
-                }
-                Err(e) => (Err(e), None),
-            };
-            let next = match (retry::classify(&method, &outcome), copy) {
-                (Verdict::Retry { ambiguous }, Some(copy)) => {
-                    retry::next_wait(&self.retry, report.attempts, &outcome, deadline)
-                        .map(|wait| (wait, copy, ambiguous))
-                }
-                _ => None,
-            };
+            let (mut outcome, api_id) = self.attempt(client, request).await;
+            let next = copy.and_then(|copy| {
+                retry::decide(&self.retry, &method, report.attempts, &outcome, deadline)
+                    .map(|(wait, ambiguous)| (wait, copy, ambiguous))
+            });
+            let retry_in = next.as_ref().map(|n| n.0);
             log_attempt(
                 report.attempts,
                 &outcome,
                 started.elapsed(),
                 api_id.as_deref(),
-                next.as_ref().map(|n| n.0),
+                retry_in,
             );
             let Some((wait, copy, ambiguous)) = next else {
                 retry::publish(report, &mut outcome);
@@ -170,6 +162,21 @@ impl Inner {
             }
             tokio::time::sleep(wait).await;
             request = copy;
+        }
+    }
+
+    /// Sends once, and makes an unsuccessful response safe to show.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
+        match client.execute(request).await {
+            Ok(response) => {
+                let (response, api_id) = self.sanitize(response).await;
+                (Ok(response), api_id)
+            }
+            Err(e) => (Err(e), None),
         }
     }
 

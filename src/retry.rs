@@ -161,8 +161,25 @@ pub(crate) struct CallReport {
     pub ambiguous: bool,
 }
 
+/// What to do after attempt number `attempt` of a `method` request:
+/// `Some((wait, ambiguous))` to try again after `wait`, `None` to stop.
+pub(crate) fn decide(
+    policy: &RetryPolicy,
+    method: &Method,
+    attempt: u32,
+    outcome: &reqwest::Result<reqwest::Response>,
+    deadline: Option<Instant>,
+) -> Option<(Duration, bool)> {
+    match classify(method, outcome) {
+        Verdict::Retry { ambiguous } => {
+            next_wait(policy, attempt, outcome, deadline).map(|wait| (wait, ambiguous))
+        }
+        Verdict::Done => None,
+    }
+}
+
 /// How long to wait before the next attempt, or `None` to stop now.
-pub(crate) fn next_wait(
+fn next_wait(
     policy: &RetryPolicy,
     retry: u32,
     outcome: &reqwest::Result<reqwest::Response>,
