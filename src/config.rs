@@ -143,14 +143,19 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let base = self.checked_base_url()?;
-        let http_client = self.checked_http_client()?;
+        if [self.timeout, self.connect_timeout, self.operation_timeout]
+            .contains(&Some(Duration::ZERO))
+        {
+            return Err(Error::Config("timeouts must be longer than zero".into()));
+        }
+        if let Some(problem) = path::segment_problem(&self.auth_id) {
+            return Err(Error::Config(format!("auth ID {problem}")));
+        }
         let own_client = self.http_client.is_none();
         let inner = Inner {
             auth_id: credential("auth ID", &self.auth_id)?,
             auth_token: credential("auth token", &self.auth_token)?,
-            base: base.clone(),
-            base_path: base.path().trim_end_matches('/').to_owned(),
+            base: self.checked_base_url()?,
             user_agent: match (&self.user_agent, own_client) {
                 (Some(agent), _) => Some(header_value("user agent", agent)?),
                 (None, true) => Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
@@ -163,16 +168,9 @@ impl ClientBuilder {
             operation_timeout: self.operation_timeout,
             retry: self.retry.clone(),
         };
-        if [self.timeout, self.connect_timeout, self.operation_timeout]
-            .contains(&Some(Duration::ZERO))
-        {
-            return Err(Error::Config("timeouts must be longer than zero".into()));
-        }
-        if let Some(problem) = path::segment_problem(&self.auth_id) {
-            return Err(Error::Config(format!("auth ID {problem}")));
-        }
-        let base_url = base.as_str().trim_end_matches('/');
-        let api = generated::Client::new_with_client(base_url, http_client, inner);
+        let http_client = self.checked_http_client()?;
+        let base_url = inner.base.as_str().trim_end_matches('/').to_owned();
+        let api = generated::Client::new_with_client(&base_url, http_client, inner);
         Ok(Client::from_parts(Arc::new(api), self.auth_id))
     }
 

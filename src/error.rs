@@ -418,9 +418,8 @@ impl Error {
     /// why 500 is among them.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout { .. } => true,
-            Error::Transport { source, .. } => {
-                source.is_connect() || source.is_request() || source.is_body()
+            Error::Timeout { source, .. } | Error::Transport { source, .. } => {
+                crate::retry::is_transient(source)
             }
             other => other
                 .status()

@@ -51,7 +51,6 @@ pub struct Inner {
     pub(crate) auth_token: HeaderValue,
     /// The configured base URL: requests may go to its origin only.
     pub(crate) base: url::Url,
-    pub(crate) base_path: String,
     pub(crate) user_agent: Option<HeaderValue>,
     /// The per-attempt timeout.
     pub(crate) timeout: Option<Duration>,
@@ -92,7 +91,7 @@ impl Inner {
         }
         crate::path::check_path(
             request.url().path(),
-            &self.base_path,
+            self.base.path().trim_end_matches('/'),
             spec.segments,
             spec.path,
         )

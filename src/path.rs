@@ -17,27 +17,28 @@
 //!    segment always removes a segment or empties one, so any such value is
 //!    caught before a byte is sent.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
-/// Everything except RFC 3986 unreserved characters.
-const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// Percent-encodes a value for use as (part of) one path segment.
 ///
 /// The output consists only of unreserved characters and `%XX` escapes and
 /// percent-decodes (as UTF-8) to exactly `value`.
 pub fn encode_segment(value: &str) -> String {
-    // Most names need no escaping; skip the formatting machinery for them.
-    if value.bytes().all(is_unreserved) {
-        return value.to_owned();
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if is_unreserved(b) {
+            out.push(char::from(b));
+        } else {
+            out.extend([
+                '%',
+                char::from(HEX[usize::from(b >> 4)]),
+                char::from(HEX[usize::from(b & 15)]),
+            ]);
+        }
     }
-    utf8_percent_encode(value, NOT_UNRESERVED).to_string()
+    out
 }
 
+/// RFC 3986's unreserved characters: the only bytes sent as they are.
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }

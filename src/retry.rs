@@ -111,6 +111,14 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
+/// Transport failures worth repeating for an idempotent request: no
+/// connection, no answer in time, or a connection lost with the request or
+/// response on the way. (TLS failures count as connection failures in
+/// reqwest, so they are repeated too, harmlessly.)
+pub(crate) fn is_transient(error: &reqwest::Error) -> bool {
+    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body()
+}
+
 /// Whether repeating `method` cannot do anything twice.
 fn is_idempotent(method: &Method) -> bool {
     [
@@ -139,9 +147,7 @@ pub(crate) fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Respo
     match outcome {
         Err(e) if e.is_connect() => Verdict::Retry { ambiguous: false },
         _ if !is_idempotent(method) => Verdict::Done,
-        Err(e) if e.is_timeout() || e.is_request() || e.is_body() => {
-            Verdict::Retry { ambiguous: true }
-        }
+        Err(e) if is_transient(e) => Verdict::Retry { ambiguous: true },
         Err(_) => Verdict::Done,
         Ok(r) if is_retryable_status(r.status().as_u16()) => Verdict::Retry {
             // A 408 or 429 says the request was not acted on; a 5xx may

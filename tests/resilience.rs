@@ -111,26 +111,20 @@ async fn slow_server_trips_the_attempt_timeout_then_the_operation_timeout() {
 }
 
 #[tokio::test]
-async fn dropped_after_apply_then_404_is_success() {
-    let (fake, client) = setup([Fault::drop_connection(true)], fast()).await;
-    client.hangup_conference(ROOM).await.unwrap();
-    assert_eq!(fake.requests().len(), 2);
-    assert!(!fake.is_active(ROOM));
+async fn a_dropped_connection_is_retried_and_the_room_ends() {
+    // Applied: the retry gets 404, which is the first attempt's success.
+    // Not applied: the retry ends the room itself.
+    for applied in [true, false] {
+        let (fake, client) = setup([Fault::drop_connection(applied)], fast()).await;
+        client.hangup_conference(ROOM).await.unwrap();
+        assert_eq!(fake.requests().len(), 2, "applied: {applied}");
+        assert!(!fake.is_active(ROOM));
 
-    let (fake, client) = setup([Fault::drop_connection(true)], fast()).await;
-    assert_eq!(
-        client.hangup_conference_if_active(ROOM).await.unwrap(),
-        Hangup::Ended
-    );
-    assert_eq!(fake.requests().len(), 2);
-}
-
-#[tokio::test]
-async fn dropped_before_apply_then_success() {
-    let (fake, client) = setup([Fault::drop_connection(false)], fast()).await;
-    client.hangup_conference(ROOM).await.unwrap();
-    assert_eq!(fake.requests().len(), 2);
-    assert!(!fake.is_active(ROOM));
+        let (fake, client) = setup([Fault::drop_connection(applied)], fast()).await;
+        let outcome = client.hangup_conference_if_active(ROOM).await.unwrap();
+        assert_eq!(outcome, Hangup::Ended, "applied: {applied}");
+        assert_eq!(fake.requests().len(), 2);
+    }
 }
 
 #[tokio::test]
