@@ -99,7 +99,7 @@ impl Client {
     /// client.call(client.api().delete_conference(client.auth_id(), "room")).await?;
     /// # Ok(()) }
     /// ```
-    pub fn call<T, E: serde::Serialize>(
+    pub fn call<T, E>(
         &self,
         operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
     ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
@@ -169,14 +169,14 @@ impl Client {
 
 /// Awaits a generated call, mapping its error and counting its attempts.
 /// (A combinator chain, not an `async fn`: see [`retry::scoped`].)
-fn call_reporting<T, E: serde::Serialize>(
+fn call_reporting<T, E>(
     operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
 ) -> impl Future<Output = (Result<ResponseValue<T>, Error>, CallReport)> {
     retry::scoped(operation).then(|(result, report)| match result {
         Ok(value) => Either::Left(std::future::ready((Ok(value), report))),
         // Boxed so the error path's state does not weigh on every call.
         Err(e) => Either::Right(Box::pin(async move {
-            let error = Error::from_api(e).await.with_attempts(report.attempts);
+            let error = Error::from_api(e).await.with_report(report);
             (Err(error), report)
         })),
     })

@@ -81,8 +81,14 @@ pub enum Error {
         attempts: u32,
     },
     /// A successful status whose body does not match the spec.
-    #[error("unexpected response body: {0}")]
-    Decode(String),
+    #[error("unexpected response body{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Decode {
+        /// The status, when the call knows it ([`Client`](crate::Client)
+        /// methods and [`Client::call`](crate::Client::call) always do).
+        status: Option<u16>,
+        /// What did not match.
+        message: String,
+    },
 }
 
 /// What the server said in an unsuccessful response.
@@ -91,12 +97,14 @@ pub enum Error {
 /// `{"error": "conference not found", "api_id": "..."}` and
 /// `{"status": "error", "error": {"code", "message", "details"}, "timestamp", "requestId"}`.
 /// A body that is empty or not JSON still yields the status, and its text
-/// (bounded) as the message.
+/// (bounded) as the message. Where the spec documents an error body, its
+/// type is generated (`types::<Operation><Status>Error`) and
+/// [`decode_body`](ApiError::decode_body) reads the body as that type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError(Box<Fields>);
 
 /// Boxed so that `Result<_, Error>` stays small on the success path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 struct Fields {
     status: u16,
     message: Option<String>,
@@ -106,6 +114,25 @@ struct Fields {
     request_id: Option<String>,
     retry_after: Option<Duration>,
     attempts: u32,
+    /// The body as received: at most [`MAX_ERROR_BODY`] bytes, token redacted.
+    body: Bytes,
+}
+
+/// Like the derived one, but the body by its length only.
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("code", &self.code)
+            .field("details", &self.details)
+            .field("api_id", &self.api_id)
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .field("attempts", &self.attempts)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl ApiError {
@@ -117,6 +144,7 @@ impl ApiError {
             Err(_) => Self::from_text(status, body),
         };
         error.0.retry_after = retry_after(headers, SystemTime::now());
+        error.0.body = Bytes::copy_from_slice(body);
         error
     }
 
@@ -130,6 +158,7 @@ impl ApiError {
             request_id: None,
             retry_after: None,
             attempts: 1,
+            body: Bytes::new(),
         }
     }
 
@@ -200,6 +229,28 @@ impl ApiError {
     /// How many requests the call sent, this response's included.
     pub fn attempts(&self) -> u32 {
         self.0.attempts
+    }
+
+    /// The response body as received: at most 64 KiB, with the auth token
+    /// replaced should the server have echoed it.
+    pub fn body(&self) -> &[u8] {
+        &self.0.body
+    }
+
+    /// The body read as `T`, typically the type the spec documents for this
+    /// status (`types::<Operation><Status>Error`).
+    ///
+    /// ```no_run
+    /// # async fn f(client: vobiz::Client) {
+    /// use vobiz::generated::types::GetConference404Error;
+    /// let err = client.call(client.api().get_conference(client.auth_id(), "room")).await.unwrap_err();
+    /// if let Some(api) = err.api_error() {
+    ///     let typed: Result<GetConference404Error, _> = api.decode_body();
+    /// }
+    /// # }
+    /// ```
+    pub fn decode_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.0.body)
     }
 }
 
@@ -317,9 +368,18 @@ impl Error {
         match self {
             Error::InvalidInput(_) | Error::Config(_) => 0,
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Redirect { .. } | Error::Decode(_) => 1,
+            Error::Redirect { .. } | Error::Decode { .. } => 1,
             other => other.api_error().map_or(1, ApiError::attempts),
         }
+    }
+
+    /// Records what the call knows and the error alone may not: how many
+    /// attempts it made and the final status.
+    pub(crate) fn with_report(mut self, report: CallReport) -> Self {
+        if let (Error::Decode { status, .. }, Some(known)) = (&mut self, report.status) {
+            status.get_or_insert(known);
+        }
+        self.with_attempts(report.attempts)
     }
 
     /// Records how many attempts the call made.
@@ -350,10 +410,12 @@ impl Error {
     /// # Ok(()) }
     /// ```
     ///
-    /// Typed error bodies are read through their `Serialize` impl, so both
-    /// documented Vobiz body shapes are understood whatever type the spec
-    /// gives them.
-    pub async fn from_api<E: serde::Serialize>(err: generated::Error<E>) -> Self {
+    /// Every non-2xx response is classified by its status, whatever its body
+    /// holds (generation routes every error status here; see
+    /// `codegen/src/normalize.rs`). A 2xx body that does not match the spec
+    /// is [`Error::Decode`]; its status is known through
+    /// [`Client::call`](crate::Client::call), not through this function alone.
+    pub async fn from_api<E>(err: generated::Error<E>) -> Self {
         use generated::Error as G;
         match err {
             G::InvalidRequest(msg) => Error::InvalidInput(msg),
@@ -361,11 +423,14 @@ impl Error {
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
                 Error::from_reqwest(e)
             }
-            G::InvalidResponsePayload(_, e) => Error::Decode(e.to_string()),
+            G::InvalidResponsePayload(_, e) => Error::Decode {
+                status: None,
+                message: e.to_string(),
+            },
+            // Generation documents no error responses, so this arm is not
+            // reached by generated code; the status still decides.
             G::ErrorResponse(value) => {
-                let (status, headers) = (value.status(), value.headers().clone());
-                let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
-                Error::from_response_parts(status, &headers, &body)
+                Error::from_response_parts(value.status(), value.headers(), &[])
             }
             G::UnexpectedResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());

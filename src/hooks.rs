@@ -152,6 +152,7 @@ impl Inner {
                 retry_in,
             );
             let Some((wait, copy, ambiguous)) = next else {
+                report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
                 retry::publish(report, &mut outcome);
                 return outcome;
             };

@@ -165,6 +165,8 @@ pub(crate) struct CallReport {
     pub attempts: u32,
     /// Some attempt before the last may have been acted on by the server.
     pub ambiguous: bool,
+    /// The last attempt's status, if the server answered.
+    pub status: Option<u16>,
 }
 
 /// What to do after attempt number `attempt` of a `method` request:

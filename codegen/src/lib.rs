@@ -5,8 +5,12 @@
 //! functions to check, print and review the generated surface, so the two can
 //! never disagree.
 
+mod normalize;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use normalize::Note;
 
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -54,7 +58,7 @@ pub fn load_spec(file: &Path) -> Result<OpenAPI, CodegenError> {
 
 /// Parses OpenAPI text (YAML, of which JSON is a subset).
 pub fn parse_spec(file: &Path, text: &str) -> Result<OpenAPI, CodegenError> {
-    serde_yaml::from_str(text).map_err(|e| CodegenError {
+    yaml_serde::from_str(text).map_err(|e| CodegenError {
         file: file.to_owned(),
         problem: format!("not a valid OpenAPI 3.0 document: {e}"),
     })
@@ -97,21 +101,41 @@ fn settings() -> GenerationSettings {
 
 /// Generates the Rust source for `vobiz::generated` from a parsed spec.
 pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
+    generate_with_notes(file, spec).map(|(code, _)| code)
+}
+
+/// [`generate`], also returning what normalisation changed (see
+/// [`normalize`](crate::normalize)).
+pub fn generate_with_notes(
+    file: &Path,
+    spec: &OpenAPI,
+) -> Result<(String, Vec<Note>), CodegenError> {
     let fail = |problem: String| CodegenError {
         file: file.to_owned(),
         problem,
     };
-    for op in operations(spec) {
+    let ops = operations(spec);
+    for op in &ops {
         if op.operation_id.is_empty() {
             return Err(fail(format!(
                 "{} {} has no operationId",
                 op.method, op.path
             )));
         }
+        if let Some(other) = ops
+            .iter()
+            .find(|o| o.method_name == op.method_name && o.operation_id != op.operation_id)
+        {
+            return Err(fail(format!(
+                "operationIds `{}` and `{}` would both generate the method `{}`",
+                op.operation_id, other.operation_id, op.method_name
+            )));
+        }
     }
-    let tokens = run_progenitor(spec)
+    let mut spec = spec.clone();
+    let notes = normalize::normalize(&mut spec).map_err(fail)?;
+    let tokens = run_progenitor(&spec)
         .map_err(|e| fail(format!("progenitor cannot generate a client: {e}")))?;
-    let ops = operations(spec);
     let source = tokens.to_string();
     for op in &ops {
         // The hooks find an operation's path template by the name progenitor
@@ -129,14 +153,14 @@ pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
     let file_tokens = quote!(#tokens #table);
     let ast = syn::parse2(file_tokens)
         .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
-    Ok(prettyplease::unparse(&ast))
+    Ok((prettyplease::unparse(&ast), notes))
 }
 
 /// The public surface of the generated client: one line per operation with
 /// its method, path, operationId and generated Rust signature, so that a spec
 /// change shows in review as a diff of what users can call.
 pub fn surface(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
-    let code = generate(file, spec)?;
+    let (code, notes) = generate_with_notes(file, spec)?;
     let ast = syn::parse_file(&code).map_err(|e| CodegenError {
         file: file.to_owned(),
         problem: format!("generated code does not parse: {e}"),
@@ -164,6 +188,9 @@ pub fn surface(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
             "{} {} {} {sig}\n",
             op.method, op.path, op.operation_id
         ));
+        for note in notes.iter().filter(|n| n.operation_id == op.operation_id) {
+            out.push_str(&format!("    {}\n", note.text));
+        }
     }
     Ok(out)
 }

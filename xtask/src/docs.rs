@@ -1,12 +1,12 @@
 //! Reading the OpenAPI document out of a Vobiz docs page.
 
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 /// The OpenAPI document in `text`: the file itself if it is YAML or JSON,
 /// or else the last fenced ```yaml / ```json block of a markdown page that
 /// holds one (Vobiz pages end with it).
 pub fn openapi_document(name: &str, text: &str) -> Result<Value, String> {
-    if let Ok(doc) = serde_yaml::from_str::<Value>(text)
+    if let Ok(doc) = crate::yaml::parse(text)
         && doc.get("openapi").is_some()
     {
         return Ok(doc);
@@ -14,7 +14,7 @@ pub fn openapi_document(name: &str, text: &str) -> Result<Value, String> {
     fenced_blocks(text)
         .into_iter()
         .rev()
-        .filter_map(|block| serde_yaml::from_str::<Value>(&block).ok())
+        .filter_map(|block| crate::yaml::parse(&block).ok())
         .find(|doc| doc.get("openapi").is_some())
         .ok_or_else(|| {
             format!(

@@ -6,12 +6,13 @@
 
 mod docs;
 mod merge;
+mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use merge::Source;
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 const SPEC: &str = "openapi/vobiz.yaml";
 const SURFACE: &str = "openapi/vobiz.api.txt";
@@ -89,7 +90,7 @@ fn import(root: &Path, args: &[String]) -> Result<(), String> {
     for source in &sources {
         generates_alone(&base, source)?;
     }
-    let text = serde_yaml::to_string(&merged).map_err(|e| e.to_string())?;
+    let text = yaml::emit(&merged)?;
     vobiz_codegen::generate(&spec_path, &parse(&spec_path, &text)?).map_err(|e| e.to_string())?;
     // Written last, in one step: any error above leaves the spec untouched.
     write_atomically(&spec_path, &text)?;
@@ -110,7 +111,7 @@ fn generates_alone(base: &Value, source: &Source) -> Result<(), String> {
         let mut single = source.doc.clone();
         if let Some(paths) = single.get_mut("paths").and_then(Value::as_mapping_mut) {
             paths.clear();
-            let mut item = serde_yaml::Mapping::new();
+            let mut item = yaml_serde::Mapping::new();
             item.insert(Value::from(method.as_str()), op.clone());
             paths.insert(Value::from(path.as_str()), Value::Mapping(item));
         }
@@ -123,7 +124,7 @@ fn generates_alone(base: &Value, source: &Source) -> Result<(), String> {
             true,
         )?;
         let file = Path::new(&source.name);
-        let text = serde_yaml::to_string(&merged).map_err(|e| e.to_string())?;
+        let text = yaml::emit(&merged)?;
         let id = op
             .get("operationId")
             .and_then(Value::as_str)
@@ -188,7 +189,7 @@ fn codegen(root: &Path, args: &[String]) -> Result<(), String> {
 
 fn read_yaml(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    yaml::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn parse(file: &Path, text: &str) -> Result<openapiv3::OpenAPI, String> {

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 /// Methods an OpenAPI path item may have, in the order they are written.
 pub const METHODS: [&str; 8] = [
@@ -169,7 +169,7 @@ fn put(
 }
 
 fn yaml(value: &Value) -> String {
-    serde_yaml::to_string(value).unwrap_or_else(|e| format!("<unprintable: {e}>\n"))
+    crate::yaml::emit(value).unwrap_or_else(|e| format!("<unprintable: {e}>\n"))
 }
 
 /// The child mapping at `key`, created if missing.
@@ -289,7 +289,7 @@ mod tests {
     use super::*;
 
     fn doc(text: &str) -> Value {
-        serde_yaml::from_str(text).unwrap()
+        crate::yaml::parse(text).unwrap()
     }
 
     fn source(name: &str, text: &str) -> Source {
@@ -374,8 +374,8 @@ paths:
         let once = merge(&doc(BASE), &[source("b.md", GET_B)], false).unwrap();
         let twice = merge(&once, &[source("b.md", GET_B)], false).unwrap();
         assert_eq!(
-            serde_yaml::to_string(&once).unwrap(),
-            serde_yaml::to_string(&twice).unwrap()
+            crate::yaml::emit(&once).unwrap(),
+            crate::yaml::emit(&twice).unwrap()
         );
     }
 
@@ -385,7 +385,7 @@ paths:
         let one = merge(&doc(BASE), &[b(), c()], false).unwrap();
         let two = merge(&doc(BASE), &[c(), b()], false).unwrap();
         let three = merge(&merge(&doc(BASE), &[c()], false).unwrap(), &[b()], false).unwrap();
-        let text = |v: &Value| serde_yaml::to_string(v).unwrap();
+        let text = |v: &Value| crate::yaml::emit(v).unwrap();
         assert_eq!(text(&one), text(&two));
         assert_eq!(text(&one), text(&three));
     }
