@@ -2,15 +2,21 @@
 //!
 //! The generation itself lives in the `vobiz-codegen` crate so that
 //! `cargo xtask` produces byte-identical code for review.
+//!
+//! `VOBIZ_SPEC` names another spec file to generate from. It exists for
+//! `cargo xtask import`, which builds the crate with a candidate spec before
+//! accepting it; builds of this crate leave it unset.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const SPEC: &str = "openapi/vobiz.yaml";
 
 fn main() {
-    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-env-changed=VOBIZ_SPEC");
+    let spec = std::env::var_os("VOBIZ_SPEC").map_or_else(|| PathBuf::from(SPEC), PathBuf::from);
+    println!("cargo:rerun-if-changed={}", spec.display());
     println!("cargo:rerun-if-changed=build.rs");
-    let code = match vobiz_codegen::generate_file(Path::new(SPEC)) {
+    let code = match vobiz_codegen::generate_file(&spec) {
         Ok(code) => code,
         Err(e) => {
             // A build script reports failure through its exit status; the

@@ -357,6 +357,22 @@ paths:
     }
 
     #[test]
+    fn operation_ids_that_make_one_method_name_are_refused() {
+        let twice = format!(
+            "{OK}    get:\n      operationId: delete_thing\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: ok}}}}\n"
+        );
+        let err = generate_text(&twice).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "`delete_thing` and `delete-thing` would both generate the method `delete_thing`"
+            ) || err.contains(
+                "`delete-thing` and `delete_thing` would both generate the method `delete_thing`"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn surface_lists_each_operation_with_its_signature() {
         let file = Path::new("openapi/test.yaml");
         let surface = surface(file, &parse_spec(file, OK).unwrap()).unwrap();

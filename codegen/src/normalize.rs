@@ -325,12 +325,12 @@ fn one_success_type(op: &mut Operation, ctx: &mut Ctx) {
 enum Body {
     None,
     Raw,
-    Json(ReferenceOr<Schema>),
+    Json(Box<ReferenceOr<Schema>>),
 }
 
 fn body_kind(response: &ReferenceOr<Response>) -> Body {
     match (json_schema(response), response.as_item()) {
-        (Some(schema), _) => Body::Json(schema.clone()),
+        (Some(schema), _) => Body::Json(Box::new(schema.clone())),
         (None, Some(r)) if !r.content.is_empty() => Body::Raw,
         _ => Body::None,
     }
@@ -401,5 +401,148 @@ fn binary() -> MediaType {
     MediaType {
         schema: Some(ReferenceOr::Item(schema)),
         ..MediaType::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(responses: &str) -> OpenAPI {
+        let text = format!(
+            "openapi: 3.0.3\ninfo: {{title: T, version: '1'}}\npaths:\n  /a/:\n    post:\n      operationId: do-thing\n      requestBody:\n        content:\n          text/plain: {{schema: {{type: string}}}}\n          application/json: {{}}\n      responses:\n{responses}"
+        );
+        yaml_serde::from_str(&text).unwrap()
+    }
+
+    fn op(spec: &OpenAPI) -> &Operation {
+        spec.paths.paths["/a/"]
+            .as_item()
+            .unwrap()
+            .post
+            .as_ref()
+            .unwrap()
+    }
+
+    const OBJ: &str = "{type: object, properties: {a: {type: string}}}";
+    const OTHER: &str = "{type: object, properties: {b: {type: integer}}}";
+
+    #[test]
+    fn example_only_bodies_become_untyped_json_and_one_request_media_type_stays() {
+        let mut s = spec(
+            "        '202': {description: ok, content: {application/json: {example: {x: 1}}}}\n",
+        );
+        let notes = normalize(&mut s).unwrap();
+        let o = op(&s);
+        let body = o.request_body.as_ref().unwrap().as_item().unwrap();
+        assert_eq!(
+            body.content.keys().collect::<Vec<_>>(),
+            ["application/json"]
+        );
+        assert_eq!(
+            body.content[0].schema,
+            Some(ReferenceOr::Item(any_schema()))
+        );
+        let response = o.responses.responses[&StatusCode::Code(202)]
+            .as_item()
+            .unwrap();
+        assert_eq!(
+            response.content[0].schema,
+            Some(ReferenceOr::Item(any_schema()))
+        );
+        let texts: Vec<&str> = notes.iter().map(|n| n.text.as_str()).collect();
+        assert!(
+            texts.contains(&"request body sent as application/json (also documented: text/plain)"),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"application/json without a schema: untyped JSON (serde_json::Value)"),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn error_bodies_leave_the_operation_under_names_of_their_own() {
+        let mut s = spec(&format!(
+            "        '200': {{description: ok, content: {{application/json: {{schema: {OBJ}}}}}}}\n        '404': {{description: gone, content: {{application/json: {{schema: {OTHER}}}}}}}\n        '500': {{description: broken}}\n        default: {{description: other, content: {{application/json: {{schema: {OTHER}}}}}}}\n"
+        ));
+        normalize(&mut s).unwrap();
+        let o = op(&s);
+        assert_eq!(
+            o.responses.responses.keys().collect::<Vec<_>>(),
+            [&StatusCode::Code(200)]
+        );
+        assert!(o.responses.default.is_none());
+        let schemas = &s.components.as_ref().unwrap().schemas;
+        assert!(schemas.contains_key("DoThing404Error"), "{schemas:?}");
+        assert!(schemas.contains_key("DoThingDefaultError"), "{schemas:?}");
+        assert!(!schemas.contains_key("DoThing500Error"));
+    }
+
+    #[test]
+    fn a_name_taken_by_another_schema_is_refused() {
+        let mut s = spec(&format!(
+            "        '204': {{description: ok}}\n        '404': {{description: gone, content: {{application/json: {{schema: {OTHER}}}}}}}\n"
+        ));
+        s.components
+            .get_or_insert_with(Default::default)
+            .schemas
+            .insert("DoThing404Error".into(), ReferenceOr::Item(any_schema()));
+        let err = normalize(&mut s).unwrap_err();
+        assert!(err.contains("`DoThing404Error`"), "{err}");
+    }
+
+    #[test]
+    fn several_success_statuses_get_one_honest_type() {
+        let json = |schema: &str| {
+            format!("{{content: {{application/json: {{schema: {schema}}}}}, description: ok}}")
+        };
+        let cases = [
+            // Same body: one named type, both referring to it.
+            (
+                format!(
+                    "        '200': {}\n        '201': {}\n",
+                    json(OBJ),
+                    json(OBJ)
+                ),
+                "#/components/schemas/DoThingResponse",
+            ),
+            // Different JSON bodies: untyped JSON.
+            (
+                format!(
+                    "        '200': {}\n        '201': {}\n",
+                    json(OBJ),
+                    json(OTHER)
+                ),
+                "any",
+            ),
+            // A body and none: raw bytes.
+            (
+                format!(
+                    "        '200': {}\n        '204': {{description: gone}}\n",
+                    json(OBJ)
+                ),
+                "binary",
+            ),
+        ];
+        for (responses, expected) in cases {
+            let mut s = spec(&responses);
+            normalize(&mut s).unwrap();
+            let o = op(&s);
+            for response in o.responses.responses.values() {
+                let content = &response.as_item().unwrap().content;
+                let schema = content[0].schema.as_ref().unwrap();
+                match expected {
+                    "any" => assert_eq!(*schema, ReferenceOr::Item(any_schema())),
+                    "binary" => assert_eq!(content[0], binary()),
+                    reference => assert_eq!(
+                        *schema,
+                        ReferenceOr::Reference {
+                            reference: reference.to_owned()
+                        }
+                    ),
+                }
+            }
+        }
     }
 }

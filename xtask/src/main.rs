@@ -4,6 +4,7 @@
 //! makes sure it still generates and that `openapi/vobiz.api.txt`, the
 //! reviewed public surface, matches it.
 
+mod compile;
 mod docs;
 mod merge;
 mod yaml;
@@ -92,6 +93,9 @@ fn import(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let text = yaml::emit(&merged)?;
     vobiz_codegen::generate(&spec_path, &parse(&spec_path, &text)?).map_err(|e| e.to_string())?;
+    if let Err(error) = compile::builds_with(root, &text) {
+        return Err(culprits(root, &base, &sources, replace).unwrap_or(error));
+    }
     // Written last, in one step: any error above leaves the spec untouched.
     write_atomically(&spec_path, &text)?;
     let ops: Vec<String> = sources
@@ -134,11 +138,30 @@ fn generates_alone(base: &Value, source: &Source) -> Result<(), String> {
                 "{}: operation `{id}` ({} {path}) cannot be generated: {}",
                 source.name,
                 method.to_uppercase(),
-                e.problem
+                construct(&e.problem)
             )
         })?;
     }
     Ok(())
+}
+
+/// When the merged spec does not build, which pages are to blame: each is
+/// built on its own. `None` if none fails alone (then they fail together).
+fn culprits(root: &Path, base: &Value, sources: &[Source], replace: bool) -> Option<String> {
+    let failing: Vec<String> = sources
+        .iter()
+        .filter_map(|source| {
+            let one = [Source {
+                name: source.name.clone(),
+                doc: source.doc.clone(),
+            }];
+            let text = yaml::emit(&merge::merge(base, &one, replace).ok()?).ok()?;
+            compile::builds_with(root, &text)
+                .err()
+                .map(|e| format!("{}: refused, {e}", source.name))
+        })
+        .collect();
+    (!failing.is_empty()).then(|| failing.join("\n"))
 }
 
 fn strip_paths(base: &Value) -> Value {
@@ -147,6 +170,16 @@ fn strip_paths(base: &Value) -> Value {
         paths.clear();
     }
     out
+}
+
+/// The first line of a generator's complaint, which names the construct
+/// (progenitor follows it with a dump of the whole definition).
+fn construct(problem: &str) -> String {
+    let line = problem.lines().next().unwrap_or_default();
+    match line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
 }
 
 fn check(root: &Path) -> Result<(), String> {
