@@ -1,13 +1,18 @@
-//! Property: whatever an unsuccessful response carries, the caller gets the
-//! status, a bounded one-line message, and the documented fields.
+//! Property: for every operation, whatever an unsuccessful response carries
+//! (the documented error shape, Vobiz's other shape, nothing, something that
+//! is not JSON, more than the 64 KiB that are read), the caller gets the
+//! status, the classification that goes with it, a bounded one-line message
+//! and the documented fields.
 
 mod common;
 
 use std::sync::OnceLock;
 
 use common::World;
+use common::ops::{Args, OPS};
 use proptest::prelude::*;
 use serde_json::json;
+use vobiz::Error;
 
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
@@ -16,16 +21,22 @@ fn world() -> &'static World {
 
 #[derive(Debug, Clone)]
 enum Body {
+    /// `{"error", "api_id"}`: the shape the spec documents (get-conference's 404).
     Flat {
         error: String,
         api_id: String,
     },
+    /// `{"status", "error": {"code", "message", "details"}, "timestamp", "requestId"}`.
     Nested {
         code: String,
         message: String,
         request_id: String,
     },
-    Raw(Vec<u8>),
+    Empty,
+    /// Bytes that are not JSON (they start with `<`, as a proxy's page does).
+    NotJson(Vec<u8>),
+    /// More than is ever read.
+    Huge(usize),
 }
 
 impl Body {
@@ -46,13 +57,19 @@ impl Body {
             })
             .to_string()
             .into_bytes(),
-            Body::Raw(bytes) => bytes.clone(),
+            Body::Empty => Vec::new(),
+            Body::NotJson(bytes) => bytes.clone(),
+            Body::Huge(len) => vec![b'x'; *len],
         }
     }
 }
 
 fn body() -> impl Strategy<Value = Body> {
     let text = "[a-zA-Z0-9 ]{1,40}";
+    let not_json = proptest::collection::vec(any::<u8>(), 0..2000).prop_map(|mut bytes| {
+        bytes.insert(0, b'<');
+        Body::NotJson(bytes)
+    });
     prop_oneof![
         (any::<String>(), text).prop_map(|(error, api_id)| Body::Flat { error, api_id }),
         (text, any::<String>(), text).prop_map(|(code, message, request_id)| Body::Nested {
@@ -60,8 +77,10 @@ fn body() -> impl Strategy<Value = Body> {
             message,
             request_id
         }),
-        proptest::collection::vec(any::<u8>(), 0..4096).prop_map(Body::Raw),
-        "[ -~]{0,3000}".prop_map(|s| Body::Raw(s.into_bytes())),
+        Just(Body::Empty),
+        not_json,
+        "<[ -~]{0,1100}".prop_map(|s| Body::NotJson(s.into_bytes())),
+        (64 * 1024 + 1..300 * 1024usize).prop_map(Body::Huge),
     ]
 }
 
@@ -75,16 +94,38 @@ fn one_line(text: &str) -> Option<String> {
     (!line.is_empty()).then_some(line)
 }
 
+/// The variant a status must map to.
+fn has_variant_for(err: &Error, status: u16) -> bool {
+    match status {
+        401 => matches!(err, Error::Unauthorized(_)),
+        403 => matches!(err, Error::Forbidden(_)),
+        404 => matches!(err, Error::NotFound(_)),
+        429 => matches!(err, Error::RateLimited(_)),
+        500..=599 => matches!(err, Error::Server(_)),
+        _ => matches!(err, Error::Api(_)),
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1_000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_error_body_gives_status_and_bounded_fields(status in 400u16..600, body in body()) {
-        let w = world();
+    fn every_operation_keeps_the_status_and_its_meaning(
+        op in 0..OPS.len(),
+        status in 400u16..600,
+        body in body(),
+    ) {
+        let (w, op) = (world(), &OPS[op]);
         w.server.respond_with(status, &body.bytes());
-        let err = w.rt.block_on(w.client.hangup_conference("room")).unwrap_err();
+        let args = Args { auth_id: w.client.auth_id(), conference: "room", member: "7" };
+        let err = w.rt.block_on((op.call)(&w.client, args)).unwrap_err();
 
-        prop_assert_eq!(err.status(), Some(status));
+        prop_assert_eq!(err.status(), Some(status), "{}", op.id);
+        prop_assert!(has_variant_for(&err, status), "{}: {} gave {:?}", op.id, status, err);
+        prop_assert_eq!(err.is_not_found(), status == 404);
+        prop_assert_eq!(err.is_retryable(), matches!(status, 408 | 429 | 500 | 502 | 503 | 504));
+        let api = err.api_error().expect("a response error");
+        prop_assert!(api.body().len() <= 64 * 1024, "{} bytes kept", api.body().len());
         let shown = err.to_string();
         prop_assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown:?}");
         let message = err.message().map(str::to_owned);
@@ -100,14 +141,24 @@ proptest! {
                 }
             }
             Body::Nested { code, message: m, request_id } => {
-                let api = err.api_error().unwrap();
                 prop_assert_eq!(api.code().map(str::to_owned), one_line(code));
                 prop_assert_eq!(api.request_id().map(str::to_owned), one_line(request_id));
                 if m.len() < 1000 {
                     prop_assert_eq!(message, one_line(m));
                 }
             }
-            Body::Raw(_) => {}
+            Body::Empty => prop_assert_eq!(message, None),
+            Body::NotJson(bytes) => {
+                prop_assert_eq!(api.body(), &bytes[..]);
+                let text = String::from_utf8_lossy(bytes);
+                if text.len() < 1000 {
+                    prop_assert_eq!(message, one_line(&text));
+                }
+            }
+            Body::Huge(_) => {
+                prop_assert_eq!(api.body().len(), 64 * 1024, "read exactly up to the bound");
+                prop_assert!(message.is_some_and(|m| m.ends_with('…')));
+            }
         }
     }
 }

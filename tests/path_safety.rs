@@ -1,13 +1,15 @@
 //! Property: whatever strings are passed as path parameters, the request line
-//! is exactly `/api/v1/Account/{A}/Conference/{C}/` with A and C made of
-//! unreserved characters and `%XX` escapes that decode to exactly the inputs,
-//! or the call fails with invalid input and no byte reaches the server.
+//! is exactly the operation's path template with each parameter made of
+//! unreserved characters and `%XX` escapes that decode to exactly the input,
+//! or the call fails with invalid input and no byte reaches the server. This
+//! holds for every operation: `auth_id`, `conference_name` and `member_id`.
 
 mod common;
 
 use std::sync::OnceLock;
 
 use common::World;
+use common::ops::{self, Args, OPS, Op};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 
@@ -57,14 +59,29 @@ fn check_segment(segment: &str, input: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The input that goes where the template says `segment`.
+fn input_for<'a>(segment: &str, args: Args<'a>) -> Option<&'a str> {
+    match segment {
+        "{auth_id}" => Some(args.auth_id),
+        "{conference_name}" => Some(args.conference),
+        "{member_id}" => Some(args.member),
+        _ => None,
+    }
+}
+
 fn check_call(
     w: &World,
-    auth_id: &str,
-    name: &str,
-    outcome: Result<(), vobiz::Error>,
+    op: &Op,
+    args: Args,
+    outcome: Result<u16, vobiz::Error>,
     before: usize,
 ) -> Result<(), TestCaseError> {
-    if is_refused(auth_id) || is_refused(name) {
+    let used: Vec<&str> = op
+        .template
+        .split('/')
+        .filter_map(|segment| input_for(segment, args))
+        .collect();
+    if used.iter().any(|value| is_refused(value)) {
         let err = outcome.expect_err("refused input must not succeed");
         prop_assert!(err.is_invalid_input(), "expected invalid input, got {err}");
         prop_assert_eq!(
@@ -74,20 +91,36 @@ fn check_call(
         );
         return Ok(());
     }
-    prop_assert!(outcome.is_ok(), "call failed: {:?}", outcome);
+    // The raw server answers 204, which only the 204 operations document.
+    match &outcome {
+        Ok(status) => prop_assert_eq!(*status, 204),
+        Err(e) => prop_assert!(
+            op.status != 204 && e.status() == Some(204),
+            "{}: {e}",
+            op.id
+        ),
+    }
     prop_assert_eq!(w.server.count(), before + 1);
     let line = w.server.request_line(before).unwrap_or_default();
     let target = line
-        .strip_prefix("DELETE ")
+        .strip_prefix(&format!("{} ", op.method))
         .and_then(|l| l.strip_suffix(" HTTP/1.1"))
         .ok_or_else(|| TestCaseError::fail(format!("odd request line {line:?}")))?;
-    let parts: Vec<&str> = target.split('/').collect();
-    prop_assert_eq!(parts.len(), 8, "target {} has the wrong shape", target);
-    prop_assert_eq!(&parts[..4], &["", "api", "v1", "Account"]);
-    prop_assert_eq!(parts[5], "Conference");
-    prop_assert_eq!(parts[7], "");
-    check_segment(parts[4], auth_id)?;
-    check_segment(parts[6], name)
+    let expected: Vec<&str> = op.template.split('/').collect();
+    let actual: Vec<&str> = target.split('/').collect();
+    prop_assert_eq!(
+        actual.len(),
+        expected.len(),
+        "target {} has the wrong shape",
+        target
+    );
+    for (segment, template) in actual.iter().zip(&expected) {
+        match input_for(template, args) {
+            Some(input) => check_segment(segment, input)?,
+            None => prop_assert_eq!(segment, template),
+        }
+    }
+    Ok(())
 }
 
 fn config() -> ProptestConfig {
@@ -106,21 +139,23 @@ proptest! {
         static W: OnceLock<World> = OnceLock::new();
         let w = W.get_or_init(World::start);
         let before = w.server.count();
-        let outcome = w.rt.block_on(w.client.hangup_conference(&name));
-        check_call(w, w.client.auth_id(), &name, outcome, before)?;
+        let outcome = w.rt.block_on(w.client.hangup_conference(&name)).map(|()| 204);
+        let args = Args { auth_id: w.client.auth_id(), conference: &name, member: "" };
+        check_call(w, ops::op("delete-conference"), args, outcome, before)?;
     }
 
     #[test]
-    fn generated_operation_sends_exactly_its_path_or_nothing(auth_id in tricky(), name in tricky()) {
+    fn every_operation_sends_exactly_its_path_or_nothing(
+        op in 0..OPS.len(),
+        auth_id in tricky(),
+        conference in tricky(),
+        member in tricky(),
+    ) {
         static W: OnceLock<World> = OnceLock::new();
         let w = W.get_or_init(World::start);
-        let before = w.server.count();
-        let outcome = w.rt.block_on(async {
-            match w.client.api().delete_conference(&auth_id, &name).await {
-                Ok(_) => Ok(()),
-                Err(e) => Err(vobiz::Error::from_api(e).await),
-            }
-        });
-        check_call(w, &auth_id, &name, outcome, before)?;
+        let (op, before) = (&OPS[op], w.server.count());
+        let args = Args { auth_id: &auth_id, conference: &conference, member: &member };
+        let outcome = w.rt.block_on((op.call)(&w.client, args));
+        check_call(w, op, args, outcome, before)?;
     }
 }

@@ -1,5 +1,7 @@
-//! Loopback servers for the wire tests.
+//! Loopback servers for the wire tests, and the operations table.
 #![allow(dead_code)]
+
+pub mod ops;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,281 @@
+//! The 14 Conference operations as data, so that one test can run a check
+//! across all of them: how to call each through `client.api()`, and what
+//! the spec says it sends and answers.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use vobiz::generated::types;
+use vobiz::{Client, Error};
+
+/// The path parameters of one call.
+#[derive(Debug, Clone, Copy)]
+pub struct Args<'a> {
+    pub auth_id: &'a str,
+    pub conference: &'a str,
+    pub member: &'a str,
+}
+
+pub type Outcome<'a> = Pin<Box<dyn Future<Output = Result<u16, Error>> + Send + 'a>>;
+
+/// One generated operation, as the spec defines it.
+pub struct Op {
+    pub id: &'static str,
+    pub method: &'static str,
+    /// The path template; `{auth_id}`, `{conference_name}`, `{member_id}`.
+    pub template: &'static str,
+    /// The JSON body the call below sends, if any.
+    pub body: Option<&'static str>,
+    /// The documented success status and a body of the documented shape.
+    pub status: u16,
+    pub response: &'static str,
+    /// Calls it through `client.call(client.api().<op>(..))`; the success
+    /// status, or the error.
+    pub call: for<'a> fn(&'a Client, Args<'a>) -> Outcome<'a>,
+}
+
+impl Op {
+    /// Whether the template has a `{member_id}` segment.
+    pub fn has_member(&self) -> bool {
+        self.template.contains("{member_id}")
+    }
+
+    pub fn has_conference(&self) -> bool {
+        self.template.contains("{conference_name}")
+    }
+
+    /// The path the call must send for `args`, each parameter encoded by
+    /// `encode`.
+    pub fn path(&self, args: Args, encode: impl Fn(&str) -> String) -> String {
+        self.template
+            .replace("{auth_id}", &encode(args.auth_id))
+            .replace("{conference_name}", &encode(args.conference))
+            .replace("{member_id}", &encode(args.member))
+    }
+}
+
+macro_rules! op_call {
+    ($name:ident, |$c:ident, $a:ident| $call:expr) => {
+        fn $name<'a>($c: &'a Client, $a: Args<'a>) -> Outcome<'a> {
+            Box::pin(async move { $c.call($call).await.map(|r| r.status().as_u16()) })
+        }
+    };
+}
+
+pub const AUDIO_URL: &str = "https://example.com/notice.mp3";
+pub const CALLBACK_URL: &str = "https://example.com/recorded";
+
+op_call!(list_conferences, |c, a| c.api().list_conferences(a.auth_id));
+op_call!(delete_all_conferences, |c, a| c
+    .api()
+    .delete_all_conferences(a.auth_id));
+op_call!(get_conference, |c, a| c
+    .api()
+    .get_conference(a.auth_id, a.conference));
+op_call!(delete_conference, |c, a| c
+    .api()
+    .delete_conference(a.auth_id, a.conference));
+op_call!(hangup_member, |c, a| c.api().hangup_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(kick_member, |c, a| c.api().kick_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(mute_member, |c, a| c.api().mute_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(unmute_member, |c, a| c.api().unmute_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(deaf_member, |c, a| c.api().deaf_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(undeaf_member, |c, a| c.api().undeaf_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(stop_audio_member, |c, a| c.api().stop_audio_member(
+    a.auth_id,
+    a.conference,
+    a.member
+));
+op_call!(stop_recording, |c, a| c
+    .api()
+    .stop_conference_recording(a.auth_id, a.conference));
+
+fn play_audio_member<'a>(c: &'a Client, a: Args<'a>) -> Outcome<'a> {
+    Box::pin(async move {
+        let body = types::PlayAudioMemberBody {
+            url: AUDIO_URL.to_owned(),
+        };
+        let call = c
+            .api()
+            .play_audio_member(a.auth_id, a.conference, a.member, &body);
+        c.call(call).await.map(|r| r.status().as_u16())
+    })
+}
+
+fn start_recording<'a>(c: &'a Client, a: Args<'a>) -> Outcome<'a> {
+    Box::pin(async move {
+        let body = types::StartConferenceRecordingBody {
+            callback_url: Some(CALLBACK_URL.to_owned()),
+            file_format: types::StartConferenceRecordingBodyFileFormat::Wav,
+        };
+        let call = c
+            .api()
+            .start_conference_recording(a.auth_id, a.conference, &body);
+        c.call(call).await.map(|r| r.status().as_u16())
+    })
+}
+
+const ROOM: &str = "/api/v1/Account/{auth_id}/Conference/{conference_name}/";
+const DETAILS: &str = r#"{"conference_name":"My Conf Room","conference_run_time":"590","conference_member_count":"1","members":[{"muted":false,"member_id":"17","deaf":false,"from":"+15550100","to":"+15550199","caller_name":"Ann","direction":"inbound","call_uuid":"c-1","join_time":"590"}],"api_id":"a-1"}"#;
+const ACCEPTED: &str = r#"{"message":"done","member_id":["2"],"api_id":"a-2"}"#;
+
+/// Every Conference operation of the spec.
+pub const OPS: [Op; 14] = [
+    Op {
+        id: "list-conferences",
+        method: "GET",
+        template: "/api/v1/Account/{auth_id}/Conference/",
+        body: None,
+        status: 200,
+        response: r#"{"conferences":["a","b"],"api_id":"a-0"}"#,
+        call: list_conferences,
+    },
+    Op {
+        id: "delete-all-conferences",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/",
+        body: None,
+        status: 204,
+        response: "",
+        call: delete_all_conferences,
+    },
+    Op {
+        id: "get-conference",
+        method: "GET",
+        template: ROOM,
+        body: None,
+        status: 200,
+        response: DETAILS,
+        call: get_conference,
+    },
+    Op {
+        id: "delete-conference",
+        method: "DELETE",
+        template: ROOM,
+        body: None,
+        status: 204,
+        response: "",
+        call: delete_conference,
+    },
+    Op {
+        id: "hangup-member",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/",
+        body: None,
+        status: 204,
+        response: "",
+        call: hangup_member,
+    },
+    Op {
+        id: "kick-member",
+        method: "POST",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Kick/",
+        body: None,
+        status: 202,
+        response: ACCEPTED,
+        call: kick_member,
+    },
+    Op {
+        id: "mute-member",
+        method: "POST",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Mute/",
+        body: None,
+        status: 202,
+        response: ACCEPTED,
+        call: mute_member,
+    },
+    Op {
+        id: "unmute-member",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Mute/",
+        body: None,
+        status: 204,
+        response: "",
+        call: unmute_member,
+    },
+    Op {
+        id: "deaf-member",
+        method: "POST",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Deaf/",
+        body: None,
+        status: 202,
+        response: ACCEPTED,
+        call: deaf_member,
+    },
+    Op {
+        id: "undeaf-member",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Deaf/",
+        body: None,
+        status: 204,
+        response: "",
+        call: undeaf_member,
+    },
+    Op {
+        id: "play-audio-member",
+        method: "POST",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Play/",
+        body: Some(r#"{"url":"https://example.com/notice.mp3"}"#),
+        status: 202,
+        response: ACCEPTED,
+        call: play_audio_member,
+    },
+    Op {
+        id: "stop-audio-member",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Play/",
+        body: None,
+        status: 204,
+        response: "",
+        call: stop_audio_member,
+    },
+    Op {
+        id: "start-conference-recording",
+        method: "POST",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Record/",
+        body: Some(r#"{"callback_url":"https://example.com/recorded","file_format":"wav"}"#),
+        status: 200,
+        response: r#"{"message":"async api spawned","api_id":"a-3"}"#,
+        call: start_recording,
+    },
+    Op {
+        id: "stop-conference-recording",
+        method: "DELETE",
+        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Record/",
+        body: None,
+        status: 204,
+        response: "",
+        call: stop_recording,
+    },
+];
+
+/// The operation with this operationId.
+pub fn op(id: &str) -> &'static Op {
+    OPS.iter()
+        .find(|op| op.id == id)
+        .unwrap_or_else(|| panic!("no operation {id} in the table"))
+}
