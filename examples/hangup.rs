@@ -1,4 +1,5 @@
-//! Ends a Vobiz conference by name.
+//! Ends a Vobiz conference by name; with `--demo`, runs a moderated session
+//! against the built-in simulator instead.
 //!
 //! ```text
 //! cargo run --example hangup -- --demo            # simulated, no credentials
@@ -7,11 +8,13 @@
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use vobiz::testing::FakeVobiz;
-use vobiz::{Client, Hangup};
+use vobiz::{Client, Hangup, MemberSelector};
 
 const USAGE: &str = "\
-usage: hangup --demo            run the whole flow against a built-in simulator
+usage: hangup --demo            a moderated session against a built-in simulator
        hangup <conference name>  end a real conference
 
 To end a real conference, set VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (from the
@@ -52,36 +55,65 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 
     let fake = FakeVobiz::start().await?;
     let client = fake.client();
-    let room = "My Conf Room";
+    let name = "My Conf Room";
+    let callers = ["+15550101", "+15550102", "+15550103"];
+    let ids: Vec<String> = callers.iter().map(|from| fake.join(name, from)).collect();
+    let room = client.conference(name);
+    println!("1. {name:?} has three members on the simulator: ids {ids:?}");
 
-    fake.add_conference(room);
+    room.members(ids[1].as_str()).mute().await?;
+    println!("2. Muted member {}: {}", ids[1], sent(&fake)?);
+
+    let notice = "https://example.com/announcements/closing.mp3";
+    room.members(MemberSelector::all()).play(notice).await?;
+    println!("3. Played a notice to all: {}", sent(&fake)?);
+
+    room.members(ids[2].as_str()).kick().await?;
     println!(
-        "1. Conference {room:?} is active on the simulator: {:?}",
-        fake.active_conferences()
+        "4. Kicked member {} (their call goes on): {}",
+        ids[2],
+        sent(&fake)?
     );
 
-    client.hangup_conference(room).await?;
-    let sent = fake
-        .requests()
-        .pop()
-        .ok_or("the simulator saw no request")?;
+    let details = room.details().await?;
     println!(
-        "2. Hung it up: {} {} -> 204 No Content",
-        sent.method, sent.target
+        "5. Details: {} member(s), running for {} s",
+        details.member_count(),
+        details.run_time().as_secs()
     );
-
-    match client.hangup_conference(room).await {
-        Err(e) if e.is_not_found() => {
-            println!("3. Hung it up again: 404, as an error you can match on: {e}")
-        }
-        other => return Err(format!("expected a 404, got {other:?}").into()),
+    for member in details.members() {
+        println!(
+            "     member {} from {} muted={} deaf={}",
+            member.id(),
+            member.from().unwrap_or("?"),
+            member.muted(),
+            member.deaf()
+        );
     }
 
-    let outcome = client.hangup_conference_if_active(room).await?;
-    println!("4. hangup_conference_if_active handles the 404 gracefully: {outcome:?}");
+    let outcome = room
+        .hangup_with_notice(notice, Duration::from_millis(500))
+        .await?;
+    println!("6. Hung up with notice (played to all, waited 0.5 s, ended): {outcome:?}");
+
+    match room.details().await {
+        Err(e) if e.is_not_found() => println!("7. The room is gone: {e}"),
+        other => return Err(format!("expected a 404, got {other:?}").into()),
+    }
+    let again = room.hangup_if_active().await?;
+    println!("   Hanging it up again is handled gracefully: {again:?}");
     println!(
         "\nDone. Active conferences left: {:?}",
         fake.active_conferences()
     );
     Ok(())
+}
+
+/// The last request the simulator received, as "METHOD target".
+fn sent(fake: &FakeVobiz) -> Result<String, &'static str> {
+    let request = fake
+        .requests()
+        .pop()
+        .ok_or("the simulator saw no request")?;
+    Ok(format!("{} {}", request.method, request.target))
 }

@@ -7,9 +7,10 @@ use crate::config::{ClientBuilder, builder_from_env};
 use futures_util::FutureExt;
 use futures_util::future::Either;
 
+use crate::audit::{self, Audited, Ended};
 use crate::generated::ResponseValue;
 use crate::retry::{self, CallReport};
-use crate::{Error, generated, path};
+use crate::{Conference, Error, generated, path};
 
 /// A Vobiz API client. Cheap to clone; clones share one connection pool.
 ///
@@ -106,6 +107,44 @@ impl Client {
         call_reporting(operation).map(|(result, _)| result)
     }
 
+    /// A handle on the conference `name`, for its details, members and
+    /// recording. No I/O happens until a call is made on it.
+    pub fn conference(&self, name: &str) -> Conference {
+        Conference::new(self.clone(), name)
+    }
+
+    /// The names of the conferences Vobiz reports as active.
+    ///
+    /// **An empty or short list proves nothing**: Vobiz documents that live
+    /// rooms can be missing from it. Never use it as a safety check before
+    /// ending rooms, nor as the list of rooms to clean up; keep your own
+    /// registry of the rooms you create, as Vobiz advises, and sweep that with
+    /// [`hangup_conferences`](Self::hangup_conferences).
+    pub async fn list_conferences(&self) -> Result<Vec<String>, Error> {
+        let operation = self.api.list_conferences(&self.auth_id);
+        let (result, _) = call_reporting(operation).await;
+        Ok(result?.into_inner().conferences)
+    }
+
+    /// Ends **every** conference on the account at once.
+    ///
+    /// This is the only call that sends Vobiz's Hang Up All Conferences: no
+    /// name given to any other method can reach it (`""`, `.` and `..` are
+    /// refused before anything is sent). Written to the audit trail like every
+    /// hangup. It is a DELETE, so it is retried as the client's policy says.
+    pub async fn hangup_all_conferences(&self) -> Result<(), Error> {
+        let call = Audited {
+            operation: "delete-all-conferences",
+            method: "DELETE",
+            conference: None,
+            members: None,
+        };
+        let operation = self.api.delete_all_conferences(&self.auth_id);
+        crate::members::accepted(&call, "", operation)
+            .await
+            .map(drop)
+    }
+
     /// Ends the active conference `name`, disconnecting every member.
     ///
     /// A 404 (no such active conference) is an error with
@@ -116,8 +155,9 @@ impl Client {
     /// `Ok(())`.
     ///
     /// Every call emits one audit event at INFO on the target `vobiz::audit`
-    /// with the conference name, the outcome (`ended`, `not_active`,
-    /// `ended_after_retry` or `error`), the status, attempts and `api_id`.
+    /// (see the crate docs) with the conference name, the outcome (`ended`,
+    /// `not_active`, `ended_after_retry` or `error`), the status, attempts and
+    /// `api_id`.
     pub async fn hangup_conference(&self, name: &str) -> Result<(), Error> {
         self.terminate(name).await.map(drop)
     }
@@ -148,17 +188,22 @@ impl Client {
             Err(e) if e.is_not_found() => "not_active",
             Err(_) => "error",
         };
-        let error = result.as_ref().err();
-        tracing::info!(
-            target: "vobiz::audit",
-            conference = name,
+        let call = Audited {
+            operation: "delete-conference",
+            method: "DELETE",
+            conference: Some(name),
+            members: None,
+        };
+        let ended = Ended {
             outcome,
-            status = result.as_ref().map_or_else(Error::status, |r| Some(r.status().as_u16())),
-            attempts = report.attempts,
-            api_id = error.and_then(Error::api_id),
-            error = error.filter(|_| outcome == "error").map(tracing::field::display),
-            "conference termination"
-        );
+            status: result
+                .as_ref()
+                .map_or_else(Error::status, |r| Some(r.status().as_u16())),
+            api_id: result.as_ref().err().and_then(Error::api_id),
+            error: result.as_ref().err().filter(|_| outcome == "error"),
+            report,
+        };
+        audit::record(&call, &ended);
         match result {
             Ok(_) => Ok(Hangup::Ended),
             Err(_) if gone_after_retry => Ok(Hangup::Ended),
@@ -169,7 +214,7 @@ impl Client {
 
 /// Awaits a generated call, mapping its error and counting its attempts.
 /// (A combinator chain, not an `async fn`: see [`retry::scoped`].)
-fn call_reporting<T, E>(
+pub(crate) fn call_reporting<T, E>(
     operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
 ) -> impl Future<Output = (Result<ResponseValue<T>, Error>, CallReport)> {
     retry::scoped(operation).then(|(result, report)| match result {

@@ -80,6 +80,23 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// Retrieve a Conference answered `200 OK` with `{"error": "failed"}`, as
+    /// Vobiz documents it may for a live room, on every attempt the retry
+    /// policy allowed. The room exists; asking again later may succeed.
+    #[error("conference retrieval failed (Vobiz's documented 200 `failed` answer): {0}")]
+    LiveRetrievalFailed(ApiError),
+    /// A member action whose list was too long for one request failed
+    /// part-way: the requests in `applied` took effect, the `not_sent` member
+    /// ids (each entry one request's worth) were never sent.
+    #[error("{source} (member request {} of {}; the ones before it were applied)", applied.requests().len() + 1, applied.requests().len() + 1 + not_sent.len())]
+    PartlyApplied {
+        /// What took effect.
+        applied: crate::MemberOutcome,
+        /// The `member_id` values of the requests not sent.
+        not_sent: Vec<String>,
+        /// Why the failing request failed.
+        source: Box<Error>,
+    },
     /// A successful status whose body does not match the spec.
     #[error("unexpected response body{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Decode {
@@ -285,6 +302,15 @@ fn after(attempts: u32) -> String {
     }
 }
 
+/// A caller's value, quoted and cut to a readable length, for messages.
+pub(crate) fn shorten(value: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    match value.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &value[..cut], value.len()),
+        None => format!("{value:?}"),
+    }
+}
+
 /// The `api_id` of an error body, if it has one.
 pub(crate) fn api_id_of(body: &[u8]) -> Option<String> {
     let json: Value = serde_json::from_slice(body).ok()?;
@@ -369,6 +395,7 @@ impl Error {
             Error::InvalidInput(_) | Error::Config(_) => 0,
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
             Error::Redirect { .. } | Error::Decode { .. } => 1,
+            Error::PartlyApplied { source, .. } => source.attempts(),
             other => other.api_error().map_or(1, ApiError::attempts),
         }
     }
@@ -391,6 +418,7 @@ impl Error {
             | Error::Forbidden(e)
             | Error::RateLimited(e)
             | Error::Server(e)
+            | Error::LiveRetrievalFailed(e)
             | Error::Api(e) => e.0.attempts = n,
             _ => {}
         }
@@ -453,7 +481,9 @@ impl Error {
             | Error::Forbidden(e)
             | Error::RateLimited(e)
             | Error::Server(e)
+            | Error::LiveRetrievalFailed(e)
             | Error::Api(e) => Some(e),
+            Error::PartlyApplied { source, .. } => source.api_error(),
             _ => None,
         }
     }
@@ -462,13 +492,36 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Redirect { status, .. } => Some(*status),
+            Error::Decode { status, .. } => *status,
+            Error::PartlyApplied { source, .. } => source.status(),
             other => other.api_error().map(ApiError::status),
         }
     }
 
     /// True for a 404: the conference (or other resource) does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::NotFound(_))
+        match self {
+            Error::NotFound(_) => true,
+            Error::PartlyApplied { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+
+    /// OpenTelemetry's `error.type` for this error: the status code for an
+    /// answer, else a short name of the kind.
+    pub(crate) fn error_type(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Error::InvalidInput(_) => "invalid_input".into(),
+            Error::Config(_) => "config".into(),
+            Error::Timeout { .. } => "timeout".into(),
+            Error::Transport { .. } => "transport".into(),
+            Error::Decode { .. } => "decode".into(),
+            Error::LiveRetrievalFailed(_) => "live_retrieval_failed".into(),
+            Error::PartlyApplied { source, .. } => source.error_type(),
+            other => other
+                .status()
+                .map_or("unknown".into(), |s| s.to_string().into()),
+        }
     }
 
     /// True if nothing was sent because an argument was unusable.
@@ -477,8 +530,9 @@ impl Error {
     }
 
     /// True if sending the same idempotent request again later may
-    /// succeed: timeouts, connection failures, 408, 429, 500, 502, 503 and
-    /// 504. The client has already retried these as its
+    /// succeed: timeouts, connection failures, 408, 429, 500, 502, 503, 504
+    /// and [`Error::LiveRetrievalFailed`]. The client has already retried
+    /// these as its
     /// [`RetryPolicy`](crate::RetryPolicy) allows; [`crate::retry`] says
     /// why 500 is among them.
     pub fn is_retryable(&self) -> bool {
@@ -486,6 +540,9 @@ impl Error {
             Error::Timeout { source, .. } | Error::Transport { source, .. } => {
                 crate::retry::is_transient(source)
             }
+            Error::LiveRetrievalFailed(_) => true,
+            Error::PartlyApplied { source, .. } => source.is_retryable(),
+            Error::Decode { .. } => false,
             other => other
                 .status()
                 .is_some_and(crate::retry::is_retryable_status),

@@ -124,6 +124,7 @@ impl Inner {
     async fn send(
         &self,
         client: &reqwest::Client,
+        operation_id: &str,
         mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
         let deadline = self.operation_timeout.map(|t| Instant::now() + t);
@@ -138,7 +139,7 @@ impl Inner {
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
-            let (mut outcome, api_id) = self.attempt(client, request).await;
+            let (mut outcome, api_id) = self.attempt(client, operation_id, request).await;
             let next = copy.and_then(|copy| {
                 retry::decide(&self.retry, &method, report.attempts, &outcome, deadline)
                     .map(|(wait, ambiguous)| (wait, copy, ambiguous))
@@ -153,6 +154,7 @@ impl Inner {
             );
             let Some((wait, copy, ambiguous)) = next else {
                 report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+                record_outcome(&tracing::Span::current(), &outcome, report.attempts);
                 retry::publish(report, &mut outcome);
                 return outcome;
             };
@@ -165,13 +167,34 @@ impl Inner {
         }
     }
 
-    /// Sends once, and makes an unsuccessful response safe to show.
+    /// Sends once, makes an unsuccessful response safe to show, and reads a
+    /// successful one where a documented quirk needs it read (see
+    /// [`crate::quirks`]).
     async fn attempt(
         &self,
         client: &reqwest::Client,
+        operation_id: &str,
         request: reqwest::Request,
     ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
         match client.execute(request).await {
+            Ok(response) if response.status().is_success() => {
+                if !crate::quirks::inspects_success(operation_id) {
+                    return (Ok(response), None);
+                }
+                let head = head_of(&response);
+                match response.bytes().await {
+                    Ok(body) => {
+                        let transient = crate::quirks::is_transient_body(&body);
+                        let api_id = crate::error::api_id_of(&body);
+                        let mut response = reqwest::Response::from(head.map(|()| body));
+                        if transient {
+                            response.extensions_mut().insert(crate::quirks::Transient);
+                        }
+                        (Ok(response), api_id)
+                    }
+                    Err(e) => (Err(e), None),
+                }
+            }
             Ok(response) => {
                 let (response, api_id) = self.sanitize(response).await;
                 (Ok(response), api_id)
@@ -192,20 +215,24 @@ impl Inner {
     /// every occurrence of the token replaced, so no error built from it can
     /// carry the secret even if a server echoes it back; and its `api_id`.
     async fn sanitize(&self, response: reqwest::Response) -> (reqwest::Response, Option<String>) {
-        if response.status().is_success() {
-            return (response, None);
-        }
-        let mut head = http::Response::new(());
-        *head.status_mut() = response.status();
-        *head.version_mut() = response.version();
-        *head.headers_mut() = response.headers().clone();
-        head.headers_mut().remove(CONTENT_LENGTH);
-        head.headers_mut().remove(TRANSFER_ENCODING);
+        let head = head_of(&response);
         let body = read_bounded(response, MAX_ERROR_BODY).await;
         let body = redact(body, self.auth_token.as_bytes());
         let api_id = crate::error::api_id_of(&body);
         (reqwest::Response::from(head.map(|()| body)), api_id)
     }
+}
+
+/// A response's status, version and headers, for a copy with a body read
+/// here (its length headers go: the new body sets its own).
+fn head_of(response: &reqwest::Response) -> http::Response<()> {
+    let mut head = http::Response::new(());
+    *head.status_mut() = response.status();
+    *head.version_mut() = response.version();
+    *head.headers_mut() = response.headers().clone();
+    head.headers_mut().remove(CONTENT_LENGTH);
+    head.headers_mut().remove(TRANSFER_ENCODING);
+    head
 }
 
 fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {
@@ -214,7 +241,8 @@ fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {
         .is_ok_and(|r| r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS)
 }
 
-/// The per-attempt event. Only the status, timing and server-given id: the
+/// The per-attempt event, named after OpenTelemetry's HTTP conventions
+/// where they have a name. Only the status, timing and server-given id: the
 /// request (and so its headers) is never formatted.
 fn log_attempt(
     attempt: u32,
@@ -225,23 +253,55 @@ fn log_attempt(
 ) {
     let elapsed_ms = elapsed.as_millis() as u64;
     let retry_in_ms = retry_in.map(|w| w.as_millis() as u64);
+    let resend_count = attempt - 1;
     match outcome {
         Ok(r) => tracing::debug!(
-            attempt,
-            status = r.status().as_u16(),
-            elapsed_ms,
-            api_id,
-            retry_in_ms,
+            http.request.resend_count = resend_count,
+            http.response.status_code = r.status().as_u16(),
+            vobiz.elapsed_ms = elapsed_ms,
+            vobiz.api_id = api_id,
+            vobiz.retry_in_ms = retry_in_ms,
             "vobiz attempt"
         ),
         Err(e) => tracing::debug!(
-            attempt,
-            error = %e,
-            timeout = e.is_timeout(),
-            elapsed_ms,
-            retry_in_ms,
+            http.request.resend_count = resend_count,
+            error.type = transport_error_type(e),
+            vobiz.error = %e,
+            vobiz.elapsed_ms = elapsed_ms,
+            vobiz.retry_in_ms = retry_in_ms,
             "vobiz attempt failed"
         ),
+    }
+}
+
+/// OpenTelemetry's `error.type` for a failure without a response.
+fn transport_error_type(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else {
+        "transport"
+    }
+}
+
+/// The operation span's outcome fields, once the call is over.
+fn record_outcome(
+    span: &tracing::Span,
+    outcome: &reqwest::Result<reqwest::Response>,
+    attempts: u32,
+) {
+    span.record("vobiz.attempts", attempts);
+    match outcome {
+        Ok(r) => {
+            span.record("http.response.status_code", r.status().as_u16());
+            if !r.status().is_success() {
+                span.record("error.type", r.status().as_str());
+            }
+        }
+        Err(e) => {
+            span.record("error.type", transport_error_type(e));
+        }
     }
 }
 
@@ -278,14 +338,28 @@ impl ClientHooks<Inner> for generated::Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         // `pre` has already refused operations missing from the table.
-        let (id, method, path) = generated::operation_spec(info.operation_id)
+        let (id, method, route) = generated::operation_spec(info.operation_id)
             .map_or((info.operation_id, "", ""), |s| {
                 (s.operation_id, s.method, s.path)
             });
-        let span = tracing::info_span!("vobiz.operation", operation_id = id, method, path);
+        // Field names follow OpenTelemetry's HTTP client conventions, so that
+        // traces export cleanly; ours carry a `vobiz.` prefix.
+        let url = request.url();
+        let span = tracing::info_span!(
+            "vobiz.operation",
+            vobiz.operation_id = id,
+            http.request.method = method,
+            http.route = route,
+            url.path = url.path(),
+            server.address = url.host_str(),
+            server.port = url.port_or_known_default(),
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            vobiz.attempts = tracing::field::Empty,
+        );
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
-        Box::pin(self.inner.send(&self.client, request).instrument(span)).await
+        Box::pin(self.inner.send(&self.client, id, request).instrument(span)).await
     }
 }
 

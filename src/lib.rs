@@ -11,6 +11,19 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Rooms and members, with the traps Vobiz's docs describe handled (see
+//! [`Conference`] and [`MemberSelector`]):
+//!
+//! ```no_run
+//! # async fn run(client: vobiz::Client) -> Result<(), vobiz::Error> {
+//! use std::time::Duration;
+//! let room = client.conference("My Conf Room");
+//! room.members("17").mute().await?;
+//! room.members(vobiz::MemberSelector::all()).play("https://example.com/notice.mp3").await?;
+//! room.hangup_with_notice("https://example.com/closing.mp3", Duration::from_secs(10)).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Every operation of the spec is also callable as generated through
 //! [`Client::api`], with the same authentication and safety:
 //!
@@ -30,25 +43,34 @@
 //!   configured base URL's origin: redirects are never followed, and plain
 //!   `http://` is refused except to loopback.
 //! - The auth token is never shown by `Debug`, `Display` or any error.
+//! - Every state-changing call of the handles writes one audit event on the
+//!   target `vobiz::audit`, and every operation runs in a `vobiz.operation`
+//!   span; field names follow OpenTelemetry's HTTP conventions.
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod bulk;
+mod audit;
 mod client;
+mod conference;
 mod config;
 mod error;
+mod extras;
 pub mod generated;
 mod hooks;
+mod members;
 pub mod path;
+mod quirks;
 pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
 pub use client::{Client, Hangup};
+pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
 };
 pub use error::{ApiError, Error};
+pub use members::{Accepted, MAX_MEMBER_ID_LEN, MemberOutcome, MemberSelector, Members};
 pub use retry::RetryPolicy;
 
 /// The README's Rust examples compile as doctests.

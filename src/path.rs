@@ -9,6 +9,18 @@
 //!    RFC 3986's *unreserved* set (`A-Z a-z 0-9 - . _ ~`), so a value can never
 //!    contribute a `/`, a `\` (which the `url` crate reads as `/`), a `?`, a
 //!    `#` or a `%` of its own.
+//!
+//!    That includes the comma of a member list (`member_id` `10,15,22` goes
+//!    as `10%2C15%2C22`). RFC 3986 (section 2.2) wants a reserved character
+//!    raw only where it acts as a delimiter of the URI's own syntax, and
+//!    percent-encoded where it is data. Vobiz's spec declares `member_id` one
+//!    `string` path parameter (style `simple`), whose expansion (RFC 6570,
+//!    section 3.2.2) percent-encodes every reserved character: the list is
+//!    one value, and the comma is part of it. The server decodes the segment
+//!    before it reads the ids, and gets exactly `10,15,22`, the form the docs
+//!    show. A raw comma would be the serialisation of an array parameter,
+//!    which this one is not: a validating server (Prism, in
+//!    `tests/contract.rs`) refuses it.
 //! 2. After that, the only values that can still change which resource a URL
 //!    names are `""`, `"."` and `".."`: the `url` crate resolves dot segments
 //!    (also when written `%2e`) and an empty segment collapses into `//`.

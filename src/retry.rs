@@ -12,6 +12,9 @@
 //!   anything worse, and at Vobiz's scale a 500 is as often a node dying
 //!   mid-request as a request that always fails; the attempt limit bounds
 //!   the cost when it is the latter.
+//! - **A documented passing failure in a 2xx** (Retrieve a Conference's
+//!   `{"error": "failed"}`, see [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed)): like a 503, for the
+//!   idempotent GET it comes with.
 //! - Everything else (other 4xx, redirects, success) is final.
 //!
 //! Backoff is exponential with full jitter (a random wait between zero and
@@ -149,6 +152,10 @@ pub(crate) fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Respo
         _ if !is_idempotent(method) => Verdict::Done,
         Err(e) if is_transient(e) => Verdict::Retry { ambiguous: true },
         Err(_) => Verdict::Done,
+        // A documented passing failure in a 200 (see `crate::quirks`).
+        Ok(r) if r.extensions().get::<crate::quirks::Transient>().is_some() => {
+            Verdict::Retry { ambiguous: false }
+        }
         Ok(r) if is_retryable_status(r.status().as_u16()) => Verdict::Retry {
             // A 408 or 429 says the request was not acted on; a 5xx may
             // have been, half-way.

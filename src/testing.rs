@@ -1,13 +1,43 @@
-//! `FakeVobiz`: an in-process simulator of the Vobiz conference API, for
-//! your tests and for the demo. Enabled by the `test-util` feature.
+//! `FakeVobiz`: an in-process simulator of Vobiz's Conference API, for your
+//! tests and for the demo. Enabled by the `test-util` feature.
 //!
-//! It listens on `127.0.0.1` on a free port, checks `X-Auth-ID` and
-//! `X-Auth-Token` like Vobiz does, keeps a set of active conferences, and
-//! records every request exactly as it arrived.
+//! It listens on loopback, checks `X-Auth-ID` and `X-Auth-Token` like Vobiz
+//! does, and serves all 14 Conference operations with state: rooms hold
+//! members (id, from, to, caller name, direction, call uuid, join time) with
+//! mute and deaf flags and what is playing to them, and a room may be
+//! recording. It validates `member_id` as Vobiz's docs define it (one id of
+//! digits, ids joined by commas, or `all`) and records every request exactly
+//! as it arrived.
+//!
+//! Vobiz's documented quirks can be switched on:
+//! [`fail_retrievals`](FakeVobiz::fail_retrievals) (Retrieve a Conference
+//! answers `200 {"error": "failed"}` for a live room) and
+//! [`hide_from_list`](FakeVobiz::hide_from_list) (List All Conferences leaves
+//! a live room out), per room; [`Fault::RetrievalFailed`] does the first for
+//! one call.
 //!
 //! To test how your code copes with failures, queue [`Fault`]s: each request
 //! takes the next one, and once the queue is empty the simulator behaves
 //! normally again.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use vobiz::testing::FakeVobiz;
+//!
+//! let fake = FakeVobiz::start().await?;
+//! let ann = fake.join("standup", "+15550100");
+//! let bob = fake.join("standup", "+15550101");
+//! let room = fake.client().conference("standup");
+//!
+//! room.members(bob.as_str()).mute().await.unwrap();
+//! assert!(fake.members("standup").iter().any(|m| m.id == bob && m.muted));
+//! room.members(ann.as_str()).kick().await.unwrap();
+//! assert_eq!(room.details().await.unwrap().member_count(), 1);
+//! room.hangup().await.unwrap();
+//! assert!(!fake.is_active("standup"));
+//! # Ok(()) }
+//! ```
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,27 +62,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
-//! use vobiz::testing::FakeVobiz;
-//!
-//! let fake = FakeVobiz::start().await?;
-//! fake.add_conference("standup");
-//! let client = fake.client();
-//!
-//! client.hangup_conference("standup").await.unwrap();
-//! assert!(!fake.is_active("standup"));
-//! assert!(client.hangup_conference("standup").await.unwrap_err().is_not_found());
-//! assert_eq!(fake.requests()[0].target, format!("/api/v1/Account/{}/Conference/standup/", fake.auth_id()));
-//! # Ok(()) }
-//! ```
+//! It also runs on its own, so that a service in any language (or curl) can
+//! be tested against it: `cargo run --example fake_vobiz -- --port 4010`.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -62,6 +79,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -85,7 +103,65 @@ pub struct RecordedRequest {
     /// The request body.
     pub body: Bytes,
     /// When the simulator finished reading it.
-    pub received_at: std::time::Instant,
+    pub received_at: Instant,
+}
+
+impl RecordedRequest {
+    /// The `member_id` segment exactly as sent, for member operations.
+    pub fn member_id(&self) -> Option<&str> {
+        let path = self.target.split('?').next()?;
+        let mut segments = path.split('/').skip_while(|s| *s != "Member");
+        segments.next()?;
+        segments.next()
+    }
+}
+
+/// One member of a simulated room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeMember {
+    /// The id Vobiz would give it: digits, the lowest free one in the room
+    /// (so an id comes back after its member leaves, as on Vobiz).
+    pub id: String,
+    /// The calling number.
+    pub from: String,
+    /// The called number.
+    pub to: String,
+    /// The caller's name.
+    pub caller_name: String,
+    /// `inbound`.
+    pub direction: String,
+    /// The member's call.
+    pub call_uuid: String,
+    /// Whether it is muted.
+    pub muted: bool,
+    /// Whether it is deafened.
+    pub deaf: bool,
+    /// The audio URL playing to it, if any.
+    pub playing: Option<String>,
+    joined: Instant,
+}
+
+/// Why a member left a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Departure {
+    /// Its call was hung up.
+    HungUp,
+    /// It was kicked; its call goes on (with its XML flow).
+    Kicked,
+    /// The whole room was hung up.
+    RoomEnded,
+}
+
+/// A simulated room's recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeRecording {
+    /// `mp3` or `wav`.
+    pub file_format: String,
+    /// Where Vobiz would deliver it.
+    pub callback_url: Option<String>,
 }
 
 /// A scripted deviation from normal behaviour, for one request.
@@ -115,6 +191,9 @@ pub enum Fault {
         /// Whether the request takes effect before the connection drops.
         applied: bool,
     },
+    /// Answer Retrieve a Conference with Vobiz's documented
+    /// `200 {"error": "failed"}`, as it may for a live room.
+    RetrievalFailed,
 }
 
 impl Fault {
@@ -154,16 +233,59 @@ impl Fault {
     }
 }
 
+#[derive(Debug)]
+struct Room {
+    created: Instant,
+    members: BTreeMap<u64, FakeMember>,
+    recording: Option<FakeRecording>,
+    failing_retrievals: u32,
+    hidden_from_list: bool,
+}
+
+impl Room {
+    fn new() -> Self {
+        Room {
+            created: Instant::now(),
+            members: BTreeMap::new(),
+            recording: None,
+            failing_retrievals: 0,
+            hidden_from_list: false,
+        }
+    }
+}
+
+/// Requests and faults under one lock, so that the n-th request recorded is
+/// the one that took the n-th fault.
+#[derive(Debug, Default)]
+struct Log {
+    requests: Vec<RecordedRequest>,
+    faults: VecDeque<Fault>,
+}
+
 #[derive(Debug, Default)]
 struct State {
     auth_id: String,
     auth_token: String,
-    conferences: Mutex<BTreeSet<String>>,
-    requests: Mutex<Vec<RecordedRequest>>,
-    faults: Mutex<VecDeque<Fault>>,
+    rooms: Mutex<BTreeMap<String, Room>>,
+    departures: Mutex<Vec<(String, String, Departure)>>,
+    log: Mutex<Log>,
     api_ids: AtomicU64,
+    calls: AtomicU64,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+}
+
+impl State {
+    fn next_api_id(&self) -> String {
+        format!(
+            "fake-{:08}",
+            self.api_ids.fetch_add(1, Ordering::Relaxed) + 1
+        )
+    }
+
+    fn rooms(&self) -> MutexGuard<'_, BTreeMap<String, Room>> {
+        lock(&self.rooms)
+    }
 }
 
 /// Counts a request as in flight for as long as it lives.
@@ -211,8 +333,9 @@ impl Drop for FakeVobiz {
 }
 
 impl FakeVobiz {
-    /// Starts a simulator accepting [`FAKE_AUTH_ID`] and [`FAKE_AUTH_TOKEN`].
-    /// Must be called inside a Tokio runtime.
+    /// Starts a simulator on a free loopback port, accepting
+    /// [`FAKE_AUTH_ID`] and [`FAKE_AUTH_TOKEN`]. Must be called inside a
+    /// Tokio runtime.
     pub async fn start() -> std::io::Result<Self> {
         Self::with_credentials(FAKE_AUTH_ID, FAKE_AUTH_TOKEN).await
     }
@@ -223,7 +346,23 @@ impl FakeVobiz {
         auth_id: impl Into<String>,
         auth_token: impl Into<String>,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::serve(SocketAddr::from(([127, 0, 0, 1], 0)), auth_id, auth_token).await
+    }
+
+    /// Starts a simulator on `addr`, which must be a loopback address (it
+    /// accepts the credentials it is given, so it is not for other hosts).
+    pub async fn serve(
+        addr: SocketAddr,
+        auth_id: impl Into<String>,
+        auth_token: impl Into<String>,
+    ) -> std::io::Result<Self> {
+        if !addr.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the simulator listens on loopback only, not {addr}"),
+            ));
+        }
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             auth_id: auth_id.into(),
@@ -263,29 +402,92 @@ impl FakeVobiz {
         self.client.clone()
     }
 
-    /// Makes a conference active, as if members had joined it.
+    /// Makes a conference active (with nobody in it yet).
     pub fn add_conference(&self, name: impl Into<String>) {
-        lock(&self.state.conferences).insert(name.into());
+        self.state
+            .rooms()
+            .entry(name.into())
+            .or_insert_with(Room::new);
+    }
+
+    /// A caller joins `room` (which becomes active if it was not); returns
+    /// the member id it got.
+    pub fn join(&self, room: &str, from: &str) -> String {
+        let mut rooms = self.state.rooms();
+        let room = rooms.entry(room.to_owned()).or_insert_with(Room::new);
+        let id = (1..)
+            .find(|id| !room.members.contains_key(id))
+            .unwrap_or(u64::MAX);
+        let call = self.state.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        let member = FakeMember {
+            id: id.to_string(),
+            from: from.to_owned(),
+            to: "+18005550100".to_owned(),
+            caller_name: format!("Caller {from}"),
+            direction: "inbound".to_owned(),
+            call_uuid: format!("fake-call-{call:06}"),
+            muted: false,
+            deaf: false,
+            playing: None,
+            joined: Instant::now(),
+        };
+        room.members.insert(id, member);
+        id.to_string()
     }
 
     /// Whether a conference is active.
     pub fn is_active(&self, name: &str) -> bool {
-        lock(&self.state.conferences).contains(name)
+        self.state.rooms().contains_key(name)
     }
 
     /// The active conferences, sorted.
     pub fn active_conferences(&self) -> Vec<String> {
-        lock(&self.state.conferences).iter().cloned().collect()
+        self.state.rooms().keys().cloned().collect()
+    }
+
+    /// The members of `room`, by id (none if it is not active).
+    pub fn members(&self, room: &str) -> Vec<FakeMember> {
+        self.state
+            .rooms()
+            .get(room)
+            .map(|r| r.members.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Everyone who left a room so far: room, member id, and why.
+    pub fn departures(&self) -> Vec<(String, String, Departure)> {
+        lock(&self.state.departures).clone()
+    }
+
+    /// The recording running in `room`, if any.
+    pub fn recording(&self, room: &str) -> Option<FakeRecording> {
+        self.state.rooms().get(room)?.recording.clone()
+    }
+
+    /// Quirk: the next `times` retrievals of `room` answer
+    /// `200 {"error": "failed"}`, as Vobiz documents for live rooms.
+    pub fn fail_retrievals(&self, room: &str, times: u32) {
+        if let Some(r) = self.state.rooms().get_mut(room) {
+            r.failing_retrievals = times;
+        }
+    }
+
+    /// Quirk: List All Conferences leaves `room` out while it is live, as
+    /// Vobiz documents it may.
+    pub fn hide_from_list(&self, room: &str, hidden: bool) {
+        if let Some(r) = self.state.rooms().get_mut(room) {
+            r.hidden_from_list = hidden;
+        }
     }
 
     /// Queues faults; each request takes the next one, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
-        lock(&self.state.faults).extend(faults);
+        lock(&self.state.log).faults.extend(faults);
     }
 
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state.requests).clone()
+        lock(&self.state.log).requests.clone()
     }
 
     /// The most requests it was ever handling at the same time.
@@ -295,7 +497,7 @@ impl FakeVobiz {
 
     /// How many requests it has received.
     pub fn request_count(&self) -> usize {
-        lock(&self.state.requests).len()
+        lock(&self.state.log).requests.len()
     }
 }
 
@@ -334,10 +536,13 @@ async fn handle(
         target: parts.uri.to_string(),
         headers: parts.headers,
         body,
-        received_at: std::time::Instant::now(),
+        received_at: Instant::now(),
     };
-    lock(&state.requests).push(recorded.clone());
-    let fault = lock(&state.faults).pop_front();
+    let fault = {
+        let mut log = lock(&state.log);
+        log.requests.push(recorded.clone());
+        log.faults.pop_front()
+    };
     match fault {
         None => Ok(respond(&state, &recorded)),
         Some(Fault::Delay(delay)) => {
@@ -353,8 +558,7 @@ async fn handle(
         Some(Fault::Status { status, headers }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let reason = status.canonical_reason().unwrap_or("scripted failure");
-            let body = serde_json::json!({"api_id": next_api_id(&state), "error": reason});
-            let mut response = json(status, &body);
+            let mut response = error(&state, status, reason);
             for (name, value) in headers {
                 if let (Ok(name), Ok(value)) = (
                     hyper::header::HeaderName::from_bytes(name.as_bytes()),
@@ -375,47 +579,89 @@ async fn handle(
             );
             Ok(response)
         }
+        Some(Fault::RetrievalFailed) => {
+            let body = json!({"error": "failed", "api_id": state.next_api_id()});
+            Ok(json_response(StatusCode::OK, &body))
+        }
     }
 }
 
-fn next_api_id(state: &State) -> String {
-    format!(
-        "fake-{:08}",
-        state.api_ids.fetch_add(1, Ordering::Relaxed) + 1
-    )
+/// What a request asks for, once routed.
+enum Route<'a> {
+    Conferences,
+    Room(&'a str),
+    Member(&'a str, &'a str, &'a str),
+    Record(&'a str),
 }
 
-/// The Vobiz behaviour: authenticate, route, act on the conference set.
+fn route(path: &str) -> Option<(&str, Route<'_>)> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let route = match segments.as_slice() {
+        ["", "api", "v1", "Account", account, "Conference", ""] => (*account, Route::Conferences),
+        ["", "api", "v1", "Account", account, "Conference", room, ""] => {
+            (*account, Route::Room(room))
+        }
+        [
+            "",
+            "api",
+            "v1",
+            "Account",
+            account,
+            "Conference",
+            room,
+            "Record",
+            "",
+        ] => (*account, Route::Record(room)),
+        [
+            "",
+            "api",
+            "v1",
+            "Account",
+            account,
+            "Conference",
+            room,
+            "Member",
+            member,
+            "",
+        ] => (*account, Route::Member(room, member, "")),
+        [
+            "",
+            "api",
+            "v1",
+            "Account",
+            account,
+            "Conference",
+            room,
+            "Member",
+            member,
+            action,
+            "",
+        ] if matches!(*action, "Kick" | "Mute" | "Deaf" | "Play") => {
+            (*account, Route::Member(room, member, action))
+        }
+        _ => return None,
+    };
+    Some(route)
+}
+
+/// The Vobiz behaviour: authenticate, route, act on the rooms.
 fn respond(state: &State, req: &RecordedRequest) -> Response<Full<Bytes>> {
-    let api_id = format!(
-        "fake-{:08}",
-        state.api_ids.fetch_add(1, Ordering::Relaxed) + 1
-    );
     let header = |name: &str| req.headers.get(name).map(|v| v.as_bytes());
     if header("x-auth-id") != Some(state.auth_id.as_bytes())
         || header("x-auth-token") != Some(state.auth_token.as_bytes())
     {
-        let body = serde_json::json!({
-            "api_id": api_id,
-            "error": "authentication failed: X-Auth-ID and X-Auth-Token are required and must match",
-        });
-        return json(StatusCode::UNAUTHORIZED, &body);
+        return error(
+            state,
+            StatusCode::UNAUTHORIZED,
+            "authentication failed: X-Auth-ID and X-Auth-Token are required and must match",
+        );
     }
     let path = req.target.split('?').next().unwrap_or_default();
-    let segments: Vec<&str> = path.split('/').collect();
-    let (account, name) = match segments.as_slice() {
-        ["", "api", "v1", "Account", account, "Conference", name, ""] => (*account, *name),
-        _ => {
-            let body = serde_json::json!({"api_id": api_id, "error": "not found"});
-            return json(StatusCode::NOT_FOUND, &body);
-        }
+    let Some((account, route)) = route(path) else {
+        return error(state, StatusCode::NOT_FOUND, "not found");
     };
-    if req.method != "DELETE" {
-        let body = serde_json::json!({"api_id": api_id, "error": "method not allowed"});
-        return json(StatusCode::METHOD_NOT_ALLOWED, &body);
-    }
     if decode(account).as_deref() != Some(state.auth_id.as_str()) {
-        let body = serde_json::json!({
+        let body = json!({
             "status": "error",
             "error": {
                 "code": "FORBIDDEN",
@@ -423,19 +669,264 @@ fn respond(state: &State, req: &RecordedRequest) -> Response<Full<Bytes>> {
                 "details": {"auth_id": account},
             },
             "timestamp": "2026-01-01T00:00:00Z",
-            "requestId": api_id,
+            "requestId": state.next_api_id(),
         });
-        return json(StatusCode::FORBIDDEN, &body);
+        return json_response(StatusCode::FORBIDDEN, &body);
     }
-    let removed = decode(name).is_some_and(|name| lock(&state.conferences).remove(&name));
-    if removed {
-        let mut response = Response::new(Full::new(Bytes::new()));
-        *response.status_mut() = StatusCode::NO_CONTENT;
-        response
+    let method = req.method.as_str();
+    let decoded = |segment: &str| decode(segment).unwrap_or_default();
+    match (route, method) {
+        (Route::Conferences, "GET") => list(state),
+        (Route::Conferences, "DELETE") => end_all(state),
+        (Route::Room(room), "GET") => retrieve(state, &decoded(room)),
+        (Route::Room(room), "DELETE") => end_room(state, &decoded(room)),
+        (Route::Record(room), "POST") => start_recording(state, &decoded(room), &req.body),
+        (Route::Record(room), "DELETE") => stop_recording(state, &decoded(room)),
+        (Route::Member(room, member, action), _) => member_call(
+            state,
+            &decoded(room),
+            &decoded(member),
+            action,
+            method,
+            &req.body,
+        ),
+        _ => error(state, StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+    }
+}
+
+fn list(state: &State) -> Response<Full<Bytes>> {
+    let names: Vec<String> = state
+        .rooms()
+        .iter()
+        .filter(|(_, room)| !room.hidden_from_list)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let body = json!({"api_id": state.next_api_id(), "conferences": names});
+    json_response(StatusCode::OK, &body)
+}
+
+fn end_all(state: &State) -> Response<Full<Bytes>> {
+    let ended = std::mem::take(&mut *state.rooms());
+    for (name, room) in ended {
+        depart(state, &name, room.members.keys(), Departure::RoomEnded);
+    }
+    no_content()
+}
+
+fn retrieve(state: &State, name: &str) -> Response<Full<Bytes>> {
+    let mut rooms = state.rooms();
+    let Some(room) = rooms.get_mut(name) else {
+        return conference_not_found(state);
+    };
+    if room.failing_retrievals > 0 {
+        room.failing_retrievals -= 1;
+        let body = json!({"error": "failed", "api_id": state.next_api_id()});
+        return json_response(StatusCode::OK, &body);
+    }
+    let seconds = |since: Instant| since.elapsed().as_secs().to_string();
+    let members: Vec<Value> = room
+        .members
+        .values()
+        .map(|m| {
+            json!({
+                "muted": m.muted,
+                "member_id": m.id,
+                "deaf": m.deaf,
+                "from": m.from,
+                "to": m.to,
+                "caller_name": m.caller_name,
+                "direction": m.direction,
+                "call_uuid": m.call_uuid,
+                "join_time": seconds(m.joined),
+            })
+        })
+        .collect();
+    let body = json!({
+        "conference_name": name,
+        "conference_run_time": seconds(room.created),
+        "conference_member_count": room.members.len().to_string(),
+        "members": members,
+        "api_id": state.next_api_id(),
+    });
+    json_response(StatusCode::OK, &body)
+}
+
+fn end_room(state: &State, name: &str) -> Response<Full<Bytes>> {
+    let removed = state.rooms().remove(name);
+    match removed {
+        Some(room) => {
+            depart(state, name, room.members.keys(), Departure::RoomEnded);
+            no_content()
+        }
+        None => conference_not_found(state),
+    }
+}
+
+fn start_recording(state: &State, name: &str, body: &[u8]) -> Response<Full<Bytes>> {
+    let request: Value = if body.is_empty() {
+        json!({})
     } else {
-        let body = serde_json::json!({"api_id": api_id, "error": "conference not found"});
-        json(StatusCode::NOT_FOUND, &body)
+        match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(_) => return error(state, StatusCode::BAD_REQUEST, "body is not JSON"),
+        }
+    };
+    let file_format = match request.get("file_format") {
+        None => "mp3",
+        Some(Value::String(f)) if f == "mp3" || f == "wav" => f.as_str(),
+        Some(_) => {
+            return error(
+                state,
+                StatusCode::BAD_REQUEST,
+                "file_format must be mp3 or wav",
+            );
+        }
+    };
+    let mut rooms = state.rooms();
+    match rooms.get_mut(name) {
+        Some(room) if !room.members.is_empty() => {
+            room.recording = Some(FakeRecording {
+                file_format: file_format.to_owned(),
+                callback_url: request
+                    .get("callback_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            });
+            let body = json!({"message": "async api spawned", "api_id": state.next_api_id()});
+            json_response(StatusCode::OK, &body)
+        }
+        Some(_) => error(
+            state,
+            StatusCode::NOT_FOUND,
+            "no member has joined the conference",
+        ),
+        None => conference_not_found(state),
     }
+}
+
+fn stop_recording(state: &State, name: &str) -> Response<Full<Bytes>> {
+    let stopped = state
+        .rooms()
+        .get_mut(name)
+        .map(|room| room.recording.take());
+    match stopped {
+        Some(Some(_)) => no_content(),
+        Some(None) => error(
+            state,
+            StatusCode::NOT_FOUND,
+            "the conference is not being recorded",
+        ),
+        None => conference_not_found(state),
+    }
+}
+
+/// `member_id` as Vobiz's docs define it: `all`, or ids of digits joined by
+/// commas. `None` if it is neither.
+fn parse_member_id(member_id: &str) -> Option<Option<Vec<u64>>> {
+    if member_id == "all" {
+        return Some(None);
+    }
+    member_id
+        .split(',')
+        .map(|id| {
+            let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| id.parse().ok()).flatten()
+        })
+        .collect::<Option<Vec<u64>>>()
+        .map(Some)
+}
+
+fn member_call(
+    state: &State,
+    room_name: &str,
+    member_id: &str,
+    action: &str,
+    method: &str,
+    body: &[u8],
+) -> Response<Full<Bytes>> {
+    let Some(selected) = parse_member_id(member_id) else {
+        return error(
+            state,
+            StatusCode::BAD_REQUEST,
+            "member_id must be a member id, ids separated by commas, or all",
+        );
+    };
+    let url = match (action, method) {
+        ("Play", "POST") => match play_url(body) {
+            Some(url) => Some(url),
+            None => return error(state, StatusCode::BAD_REQUEST, "url is required"),
+        },
+        ("Kick" | "Mute" | "Deaf", "POST") if !is_empty_object(body) => {
+            return error(state, StatusCode::BAD_REQUEST, "body must be empty or {}");
+        }
+        ("", "DELETE") | ("Kick", "POST") | ("Mute" | "Deaf" | "Play", "POST" | "DELETE") => None,
+        _ => return error(state, StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+    };
+    let mut rooms = state.rooms();
+    let Some(room) = rooms.get_mut(room_name) else {
+        return conference_not_found(state);
+    };
+    let ids: Vec<u64> = match selected {
+        None => room.members.keys().copied().collect(),
+        Some(ids) => ids
+            .into_iter()
+            .filter(|id| room.members.contains_key(id))
+            .collect(),
+    };
+    if ids.is_empty() {
+        return error(state, StatusCode::NOT_FOUND, "member not found");
+    }
+    let (message, departure) = match (action, method) {
+        ("", _) => ("", Some(Departure::HungUp)),
+        ("Kick", _) => ("kicked", Some(Departure::Kicked)),
+        (flag, post) => {
+            for id in &ids {
+                if let Some(m) = room.members.get_mut(id) {
+                    let on = post == "POST";
+                    match flag {
+                        "Mute" => m.muted = on,
+                        "Deaf" => m.deaf = on,
+                        _ => m.playing = url.clone().filter(|_| on),
+                    }
+                }
+            }
+            let message = match flag {
+                "Mute" => "muted",
+                "Deaf" => "deaf",
+                _ => "play queued into conference",
+            };
+            (message, None)
+        }
+    };
+    if let Some(departure) = departure {
+        for id in &ids {
+            room.members.remove(id);
+        }
+        drop(rooms);
+        depart(state, room_name, ids.iter(), departure);
+    }
+    if method == "DELETE" {
+        return no_content();
+    }
+    let affected: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let body = json!({"message": message, "member_id": affected, "api_id": state.next_api_id()});
+    json_response(StatusCode::ACCEPTED, &body)
+}
+
+fn play_url(body: &[u8]) -> Option<String> {
+    let request: Value = serde_json::from_slice(body).ok()?;
+    Some(request.get("url")?.as_str()?.to_owned())
+}
+
+fn is_empty_object(body: &[u8]) -> bool {
+    body.is_empty()
+        || serde_json::from_slice::<Value>(body)
+            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+}
+
+fn depart<'a>(state: &State, room: &str, ids: impl Iterator<Item = &'a u64>, why: Departure) {
+    let mut departures = lock(&state.departures);
+    departures.extend(ids.map(|id| (room.to_owned(), id.to_string(), why)));
 }
 
 fn decode(segment: &str) -> Option<String> {
@@ -445,7 +936,25 @@ fn decode(segment: &str) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
-fn json(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
+fn conference_not_found(state: &State) -> Response<Full<Bytes>> {
+    error(state, StatusCode::NOT_FOUND, "conference not found")
+}
+
+/// Vobiz's flat error body.
+fn error(state: &State, status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    json_response(
+        status,
+        &json!({"api_id": state.next_api_id(), "error": message}),
+    )
+}
+
+fn no_content() -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
     response.headers_mut().insert(

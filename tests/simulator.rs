@@ -102,3 +102,91 @@ async fn custom_credentials_and_odd_names() {
             .is_err()
     );
 }
+
+mod common;
+
+/// The simulator serves all 14 Conference operations the way the spec
+/// documents them.
+#[tokio::test]
+async fn every_operation_of_the_spec_is_simulated() {
+    use common::ops::{Args, OPS};
+    for op in &OPS {
+        let fake = FakeVobiz::start().await.unwrap();
+        fake.join("room", "+15550100");
+        if op.id == "stop-conference-recording" {
+            fake.client()
+                .conference("room")
+                .start_recording(vobiz::RecordingFormat::Mp3, None)
+                .await
+                .unwrap();
+        }
+        let args = Args {
+            auth_id: FAKE_AUTH_ID,
+            conference: "room",
+            member: "1",
+        };
+        let status = (op.call)(&fake.client(), args).await;
+        assert_eq!(status.unwrap(), op.status, "{}", op.id);
+        let sent = fake.requests().pop().unwrap();
+        assert_eq!(sent.method, op.method, "{}", op.id);
+    }
+}
+
+/// `cargo run --example fake_vobiz` serves the simulator on a chosen port,
+/// for clients in any language; here, a plain HTTP client stands in for one.
+#[tokio::test]
+async fn the_standalone_simulator_serves_on_a_chosen_port() {
+    use tokio::io::AsyncBufReadExt;
+    // `cargo test` builds the examples, unless it was asked for one test
+    // target only; building again (with the workspace's features, as
+    // `cargo test --workspace` has them) is a no-op when they are fresh.
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--workspace", "--example", "fake_vobiz"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let deps = std::env::current_exe().unwrap();
+    let examples = deps.parent().unwrap().parent().unwrap().join("examples");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(examples.join("fake_vobiz"))
+        .args(["--port", &port.to_string(), "--room", "standup:2"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the fake_vobiz example");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap_or_default();
+    assert!(
+        first.contains(&format!("http://127.0.0.1:{port}")),
+        "{first}"
+    );
+
+    let http = reqwest::Client::new();
+    let room = format!("http://127.0.0.1:{port}/api/v1/Account/{FAKE_AUTH_ID}/Conference/standup/");
+    let auth = |request: reqwest::RequestBuilder| {
+        request
+            .header("X-Auth-ID", FAKE_AUTH_ID)
+            .header("X-Auth-Token", vobiz::testing::FAKE_AUTH_TOKEN)
+    };
+    let details: serde_json::Value = auth(http.get(&room))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(details["conference_member_count"], "2");
+    let kicked = auth(http.post(format!("{room}Member/2/Kick/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kicked.status(), 202);
+    let ended = auth(http.delete(&room)).send().await.unwrap();
+    assert_eq!(ended.status(), 204);
+    assert_eq!(auth(http.get(&room)).send().await.unwrap().status(), 404);
+}

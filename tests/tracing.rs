@@ -1,16 +1,25 @@
-//! The audit trail and the secret: capture everything emitted at TRACE
-//! (ours, and reqwest's and hyper's through `log`) over a run with retries
-//! and errors, then read it.
+//! The audit trail, the operation spans and the secret. Everything emitted at
+//! TRACE (ours, and reqwest's and hyper's through `log`) is captured twice:
+//! as formatted text, searched for the tokens, and as structured events and
+//! spans, whose fields are asserted by name.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use vobiz::RetryPolicy;
 use vobiz::testing::{FakeVobiz, Fault};
+use vobiz::{MemberSelector, RecordingFormat, RetryPolicy};
 
 const TOKEN: &str = "tok-TRACE-5ecret-41d2";
+const WRONG_TOKEN: &str = "wrong-TRACE-token-77e0";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -22,6 +31,80 @@ impl Write for Captured {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+type Fields = BTreeMap<String, String>;
+
+#[derive(Debug, Clone)]
+struct Recorded {
+    target: String,
+    level: Level,
+    fields: Fields,
+    /// The fields of the innermost `vobiz.operation` span around it.
+    span: Option<Fields>,
+}
+
+#[derive(Default, Clone)]
+struct Recorder {
+    events: Arc<Mutex<Vec<Recorded>>>,
+    closed_spans: Arc<Mutex<Vec<Fields>>>,
+}
+
+struct FieldsVisitor<'a>(&'a mut Fields);
+
+impl Visit for FieldsVisitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl<S> Layer<S> for Recorder
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let mut fields = Fields::new();
+        attrs.record(&mut FieldsVisitor(&mut fields));
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(fields);
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id)
+            && let Some(fields) = span.extensions_mut().get_mut::<Fields>()
+        {
+            values.record(&mut FieldsVisitor(fields));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = Fields::new();
+        event.record(&mut FieldsVisitor(&mut fields));
+        let span = ctx.event_scope(event).and_then(|scope| {
+            scope
+                .filter(|s| s.name() == "vobiz.operation")
+                .find_map(|s| s.extensions().get::<Fields>().cloned())
+        });
+        self.events.lock().unwrap().push(Recorded {
+            target: event.metadata().target().to_owned(),
+            level: *event.metadata().level(),
+            fields,
+            span,
+        });
+    }
+
+    fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(&id)
+            && span.name() == "vobiz.operation"
+            && let Some(fields) = span.extensions().get::<Fields>()
+        {
+            self.closed_spans.lock().unwrap().push(fields.clone());
+        }
     }
 }
 
@@ -48,22 +131,58 @@ async fn run_scenarios() {
     fake.push_faults(std::iter::repeat_n(Fault::status(500), 3));
     client.hangup_conference("c").await.unwrap_err(); // error after retries
     client.hangup_conference("..").await.unwrap_err(); // refused before sending
-    let wrong = vobiz::Client::builder("MA_TRACE", "wrong-token")
+    let wrong = vobiz::Client::builder("MA_TRACE", WRONG_TOKEN)
         .base_url(fake.base_url())
         .build()
         .unwrap();
     wrong.hangup_conference("c").await.unwrap_err(); // 401
+
+    // Every other state-changing call of the handles.
+    let first = fake.join("m", "+15550100");
+    let second = fake.join("m", "+15550101");
+    let room = client.conference("m");
+    room.members(first.as_str()).mute().await.unwrap();
+    room.members(first.as_str()).unmute().await.unwrap();
+    room.members(MemberSelector::list([first.as_str(), second.as_str()]))
+        .deafen()
+        .await
+        .unwrap();
+    room.members(second.as_str()).undeafen().await.unwrap();
+    room.members(MemberSelector::all())
+        .play("https://example.com/notice.mp3")
+        .await
+        .unwrap();
+    room.members(MemberSelector::all())
+        .stop_audio()
+        .await
+        .unwrap();
+    room.start_recording(RecordingFormat::Wav, None)
+        .await
+        .unwrap();
+    room.stop_recording().await.unwrap();
+    room.members(second.as_str()).kick().await.unwrap();
+    room.members(first.as_str()).hangup().await.unwrap();
+    room.members("99").mute().await.unwrap_err(); // no such member
+    client.hangup_all_conferences().await.unwrap();
+}
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields.get(name).map_or("<absent>", String::as_str)
 }
 
 #[test]
-fn audit_events_are_written_and_the_token_never_is() {
+fn audit_events_spans_and_no_token() {
     let captured = Captured::default();
     let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish()
+    let recorder = Recorder::default();
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .with_filter(tracing_subscriber::filter::LevelFilter::TRACE),
+        )
+        .with(recorder.clone())
         .try_init()
         .unwrap();
     tokio::runtime::Builder::new_current_thread()
@@ -73,55 +192,142 @@ fn audit_events_are_written_and_the_token_never_is() {
         .block_on(run_scenarios());
 
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        !output.contains(TOKEN),
-        "the token leaked into tracing output"
-    );
-    assert!(!output.contains("x-auth-token: tok"), "{output}");
-
-    let audit: Vec<&str> = output
-        .lines()
-        .filter(|l| l.contains("vobiz::audit"))
-        .collect();
-    assert_eq!(audit.len(), 6, "{audit:#?}");
-    let expect = [
-        ("conference=\"a\"", "outcome=\"ended\"", "attempts=3"),
-        (
-            "conference=\"b\"",
-            "outcome=\"ended_after_retry\"",
-            "attempts=2",
-        ),
-        ("conference=\"zzz\"", "outcome=\"not_active\"", "attempts=1"),
-        ("conference=\"c\"", "outcome=\"error\"", "attempts=3"),
-        ("conference=\"..\"", "outcome=\"error\"", "attempts=0"),
-        ("conference=\"c\"", "outcome=\"error\"", "attempts=1"),
-    ];
-    for (line, (room, outcome, attempts)) in audit.iter().zip(expect) {
-        for part in [room, outcome, attempts] {
-            assert!(line.contains(part), "{part} missing in {line}");
-        }
-        assert!(line.contains(" INFO "), "{line}");
+    for secret in [TOKEN, WRONG_TOKEN] {
+        assert!(
+            !output.contains(secret),
+            "a token leaked into tracing output"
+        );
     }
-    assert!(
-        audit[1].contains("status=404") && audit[1].contains("api_id=\"fake-"),
-        "{}",
-        audit[1]
-    );
-    assert!(audit[5].contains("status=401"), "{}", audit[5]);
 
-    let attempts = output
-        .lines()
-        .filter(|l| l.contains("vobiz attempt"))
-        .count();
-    assert_eq!(attempts, 3 + 2 + 1 + 3 + 1, "{output}");
-    let spans_ok = output
-        .lines()
-        .filter(|l| l.contains("vobiz attempt"))
-        .all(|l| {
-            l.contains(
-                "vobiz.operation{operation_id=\"delete-conference\" method=\"DELETE\" \
-                        path=\"/api/v1/Account/{auth_id}/Conference/{conference_name}/\"}",
-            )
-        });
-    assert!(spans_ok, "{output}");
+    let events = recorder.events.lock().unwrap().clone();
+    let audit: Vec<&Recorded> = events
+        .iter()
+        .filter(|e| e.target == "vobiz::audit")
+        .collect();
+    let expected = [
+        ("delete-conference", "a", "", "ended", "204", "3"),
+        (
+            "delete-conference",
+            "b",
+            "",
+            "ended_after_retry",
+            "404",
+            "2",
+        ),
+        ("delete-conference", "zzz", "", "not_active", "404", "1"),
+        ("delete-conference", "c", "", "error", "500", "3"),
+        ("delete-conference", "..", "", "error", "<absent>", "0"),
+        ("delete-conference", "c", "", "error", "401", "1"),
+        ("mute-member", "m", "1", "applied", "202", "1"),
+        ("unmute-member", "m", "1", "applied", "204", "1"),
+        ("deaf-member", "m", "1,2", "applied", "202", "1"),
+        ("undeaf-member", "m", "2", "applied", "204", "1"),
+        ("play-audio-member", "m", "all", "applied", "202", "1"),
+        ("stop-audio-member", "m", "all", "applied", "204", "1"),
+        (
+            "start-conference-recording",
+            "m",
+            "<absent>",
+            "applied",
+            "200",
+            "1",
+        ),
+        (
+            "stop-conference-recording",
+            "m",
+            "<absent>",
+            "applied",
+            "204",
+            "1",
+        ),
+        ("kick-member", "m", "2", "applied", "202", "1"),
+        ("hangup-member", "m", "1", "applied", "204", "1"),
+        ("mute-member", "m", "99", "not_found", "404", "1"),
+        (
+            "delete-all-conferences",
+            "<absent>",
+            "<absent>",
+            "applied",
+            "204",
+            "1",
+        ),
+    ];
+    assert_eq!(audit.len(), expected.len(), "{audit:#?}");
+    for (event, (operation, conference, members, outcome, status, attempts)) in
+        audit.iter().zip(expected)
+    {
+        let f = &event.fields;
+        assert_eq!(event.level, Level::INFO, "{f:?}");
+        assert_eq!(field(f, "vobiz.operation"), operation, "{f:?}");
+        assert_eq!(field(f, "vobiz.conference"), conference, "{f:?}");
+        if !members.is_empty() {
+            assert_eq!(field(f, "vobiz.members"), members, "{f:?}");
+        }
+        assert_eq!(field(f, "vobiz.outcome"), outcome, "{f:?}");
+        assert_eq!(field(f, "http.response.status_code"), status, "{f:?}");
+        assert_eq!(field(f, "vobiz.attempts"), attempts, "{f:?}");
+        let method = field(f, "http.request.method");
+        assert!(matches!(method, "DELETE" | "POST"), "{f:?}");
+        if status != "<absent>" && status != "204" {
+            assert!(field(f, "vobiz.api_id").starts_with("fake-"), "{f:?}");
+        }
+        if outcome == "error" {
+            assert_ne!(field(f, "error.type"), "<absent>", "{f:?}");
+        }
+    }
+
+    // One DEBUG event per attempt, inside its operation's span, named after
+    // OpenTelemetry's HTTP conventions.
+    let attempts: Vec<&Recorded> = events
+        .iter()
+        .filter(|e| {
+            e.fields
+                .get("message")
+                .is_some_and(|m| m.starts_with("vobiz attempt"))
+        })
+        .collect();
+    assert_eq!(attempts.len(), 3 + 2 + 1 + 3 + 1 + 11 + 1, "{attempts:#?}");
+    for event in &attempts {
+        assert_eq!(event.level, Level::DEBUG);
+        let span = event.span.as_ref().expect("inside a vobiz.operation span");
+        for name in [
+            "vobiz.operation_id",
+            "http.request.method",
+            "http.route",
+            "url.path",
+            "server.address",
+        ] {
+            assert_ne!(field(span, name), "<absent>", "{name} in {span:?}");
+        }
+        assert!(
+            event.fields.contains_key("http.request.resend_count"),
+            "{:?}",
+            event.fields
+        );
+    }
+    let spans = recorder.closed_spans.lock().unwrap().clone();
+    let kick = spans
+        .iter()
+        .find(|s| field(s, "vobiz.operation_id") == "kick-member")
+        .expect("a kick-member span");
+    assert_eq!(field(kick, "http.request.method"), "POST");
+    assert_eq!(
+        field(kick, "http.route"),
+        "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Kick/"
+    );
+    assert_eq!(
+        field(kick, "url.path"),
+        "/api/v1/Account/MA_TRACE/Conference/m/Member/2/Kick/"
+    );
+    assert_eq!(field(kick, "server.address"), "127.0.0.1");
+    assert_eq!(field(kick, "http.response.status_code"), "202");
+    assert_eq!(field(kick, "vobiz.attempts"), "1");
+    let failed = spans
+        .iter()
+        .find(|s| field(s, "http.response.status_code") == "500")
+        .expect("the failing span");
+    assert_eq!(
+        (field(failed, "error.type"), field(failed, "vobiz.attempts")),
+        ("500", "3")
+    );
 }

@@ -105,7 +105,7 @@ pub fn generate(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
 }
 
 /// [`generate`], also returning what normalisation changed (see
-/// [`normalize`](crate::normalize)).
+/// `codegen/src/normalize.rs`).
 pub fn generate_with_notes(
     file: &Path,
     spec: &OpenAPI,

@@ -13,7 +13,7 @@
 //!    decoded as the 200 type; and a typed error body that does not match its
 //!    schema (empty, HTML from a proxy, another Vobiz shape) would lose its
 //!    status. With no error responses, every non-2xx reaches
-//!    [`vobiz::Error`] with its status, headers and bounded body, mapped in
+//!    `vobiz::Error` with its status, headers and bounded body, mapped in
 //!    one place. A documented inline error schema is kept as a named type,
 //!    `types::<Operation><Status>Error`, so the typed body stays reachable
 //!    through `ApiError::decode_body`.

@@ -1,0 +1,62 @@
+//! The audit trail: one INFO event on the target `vobiz::audit` for every
+//! state-changing call the handwritten layer makes (conference hangups,
+//! hang up all, each member request, recording start and stop).
+//!
+//! Field names follow OpenTelemetry's conventions where one exists
+//! (`http.request.method`, `http.response.status_code`, `error.type`); ours
+//! carry a `vobiz.` prefix. The event never holds the token: it is built from
+//! the outcome only, never from a request.
+
+use crate::Error;
+use crate::retry::CallReport;
+
+/// What one audited call was about.
+pub(crate) struct Audited<'a> {
+    /// The spec's operationId, e.g. `kick-member`.
+    pub operation: &'a str,
+    /// The HTTP method the operation uses.
+    pub method: &'static str,
+    /// The conference, unless the call is account-wide.
+    pub conference: Option<&'a str>,
+    /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
+    pub members: Option<&'a str>,
+}
+
+/// How an audited call ended.
+#[derive(Clone, Copy)]
+pub(crate) struct Ended<'a> {
+    /// A word for what happened: `ended`, `applied`, `not_active`, `error`...
+    pub outcome: &'a str,
+    /// The final status, when the server answered.
+    pub status: Option<u16>,
+    /// Vobiz's id for the call, from a success body or the error.
+    pub api_id: Option<&'a str>,
+    pub error: Option<&'a Error>,
+    pub report: CallReport,
+}
+
+/// Writes the event for a finished call.
+pub(crate) fn record(call: &Audited, ended: &Ended) {
+    let Ended {
+        outcome,
+        status,
+        api_id,
+        error,
+        report,
+    } = *ended;
+    tracing::event!(
+        target: "vobiz::audit",
+        tracing::Level::INFO,
+        vobiz.operation = call.operation,
+        http.request.method = call.method,
+        vobiz.conference = call.conference,
+        vobiz.members = call.members,
+        vobiz.outcome = outcome,
+        http.response.status_code = status,
+        vobiz.attempts = report.attempts,
+        vobiz.api_id = api_id.or_else(|| error.and_then(Error::api_id)),
+        error.type = error.map(|e| tracing::field::display(e.error_type())),
+        vobiz.error = error.map(tracing::field::display),
+        "vobiz audit"
+    );
+}

@@ -1,0 +1,440 @@
+//! Member moderation: which members a call acts on ([`MemberSelector`]),
+//! the actions ([`Members`]), and what they did ([`MemberOutcome`]).
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::audit::{self, Audited, Ended};
+use crate::generated::{self, ResponseValue};
+use crate::retry::CallReport;
+use crate::{Conference, Error};
+
+/// The longest `member_id` one request carries, before encoding (each comma
+/// becomes three bytes on the wire). A URL of about 2,000 bytes passes every
+/// proxy and server in common use; this leaves room for the encoding and the
+/// rest of the path. A longer list is split into several requests.
+pub const MAX_MEMBER_ID_LEN: usize = 1_200;
+
+/// Which members of a conference an action applies to.
+///
+/// Vobiz's `member_id` is one id, a comma-separated list, or `all`. Building
+/// a selector never fails; the action checks it and refuses, with
+/// [`Error::InvalidInput`] and before anything is sent, whatever could select
+/// other members than meant: an id that is empty, that is `all` in any case,
+/// or that contains a comma, and an empty list. An id must be what Vobiz
+/// assigns, ASCII digits (`"17"`), so no spelling of `all` or of a list can
+/// slip through as one id.
+///
+/// ```
+/// use vobiz::MemberSelector;
+/// let one: MemberSelector = "17".into();
+/// let several = MemberSelector::list(["10", "15", "22"]);
+/// let everyone = MemberSelector::all();
+/// # let _ = (one, several, everyone);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MemberSelector(Selected);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Selected {
+    All,
+    One(String),
+    List(Vec<String>),
+}
+
+impl MemberSelector {
+    /// Every member of the conference (`all`).
+    pub fn all() -> Self {
+        MemberSelector(Selected::All)
+    }
+
+    /// One member, by the id Vobiz gave it (e.g. `"17"`).
+    pub fn one(id: impl Into<String>) -> Self {
+        MemberSelector(Selected::One(id.into()))
+    }
+
+    /// Several members, by id. Sent as one request whose `member_id` is the
+    /// ids joined by commas, as Vobiz's docs show (`10,15,22`; on the wire
+    /// `10%2C15%2C22`, see [`crate::path`] for why); repeated ids are sent
+    /// once; a list longer than [`MAX_MEMBER_ID_LEN`] goes in several
+    /// requests.
+    pub fn list<I>(ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        MemberSelector(Selected::List(ids.into_iter().map(Into::into).collect()))
+    }
+
+    /// The `member_id` of each request this selection needs, checked.
+    pub(crate) fn requests(&self) -> Result<Vec<String>, Error> {
+        let ids = match &self.0 {
+            Selected::All => return Ok(vec!["all".to_owned()]),
+            Selected::One(id) => std::slice::from_ref(id),
+            Selected::List(ids) if ids.is_empty() => {
+                return Err(Error::InvalidInput(
+                    "member list is empty: it would select nobody (use MemberSelector::all() \
+                     for everyone)"
+                        .into(),
+                ));
+            }
+            Selected::List(ids) => ids,
+        };
+        let mut unique: Vec<&str> = Vec::with_capacity(ids.len());
+        for id in ids {
+            check_id(id)?;
+            if !unique.contains(&id.as_str()) {
+                unique.push(id);
+            }
+        }
+        Ok(batches(&unique))
+    }
+}
+
+/// Refuses anything but the digits of one member id.
+fn check_id(id: &str) -> Result<(), Error> {
+    let problem = if id.is_empty() {
+        "is empty".to_owned()
+    } else if id.trim().eq_ignore_ascii_case("all") {
+        "is `all`, which selects every member; use MemberSelector::all() for that".to_owned()
+    } else if id.contains(',') {
+        "contains a comma, which would select several members; use MemberSelector::list".to_owned()
+    } else if !id.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            "must be the digits Vobiz assigns (got {})",
+            crate::error::shorten(id)
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidInput(format!("member id {problem}")))
+}
+
+/// Joins ids with commas, starting a new request before one would exceed
+/// [`MAX_MEMBER_ID_LEN`].
+fn batches(ids: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        match out.last_mut() {
+            Some(last) if last.len() + 1 + id.len() <= MAX_MEMBER_ID_LEN => {
+                last.push(',');
+                last.push_str(id);
+            }
+            _ => out.push((*id).to_owned()),
+        }
+    }
+    out
+}
+
+impl fmt::Display for MemberSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Selected::All => f.write_str("all"),
+            Selected::One(id) => f.write_str(id),
+            Selected::List(ids) => f.write_str(&ids.join(",")),
+        }
+    }
+}
+
+impl From<&str> for MemberSelector {
+    fn from(id: &str) -> Self {
+        MemberSelector::one(id)
+    }
+}
+
+impl From<String> for MemberSelector {
+    fn from(id: String) -> Self {
+        MemberSelector::one(id)
+    }
+}
+
+impl From<&String> for MemberSelector {
+    fn from(id: &String) -> Self {
+        MemberSelector::one(id.as_str())
+    }
+}
+
+impl From<u64> for MemberSelector {
+    fn from(id: u64) -> Self {
+        MemberSelector::one(id.to_string())
+    }
+}
+
+/// What Vobiz said when it accepted one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    requested: String,
+    status: u16,
+    message: Option<String>,
+    member_ids: Vec<String>,
+    api_id: Option<String>,
+}
+
+impl Accepted {
+    fn new(requested: &str, status: u16, body: Option<&Value>) -> Self {
+        let text = |key: &str| {
+            body.and_then(|b| b.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let member_ids = body
+            .and_then(|b| b.get("member_id"))
+            .and_then(Value::as_array)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| match id {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Accepted {
+            requested: requested.to_owned(),
+            status,
+            message: text("message"),
+            member_ids,
+            api_id: text("api_id"),
+        }
+    }
+
+    /// The `member_id` this request carried (`17`, `10,15`, `all`); empty for
+    /// a conference-wide call.
+    pub fn requested(&self) -> &str {
+        &self.requested
+    }
+
+    /// The success status (202 for queued member actions, 204 for done ones,
+    /// 200 for a queued recording).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The server's word for it (`kicked`, `muted`, `async api spawned`).
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The member ids the server says it acted on, where it says (202 answers).
+    pub fn member_ids(&self) -> &[String] {
+        &self.member_ids
+    }
+
+    /// Vobiz's `api_id` for the request, where the answer has a body.
+    pub fn api_id(&self) -> Option<&str> {
+        self.api_id.as_deref()
+    }
+}
+
+/// What a member action did: one [`Accepted`] per request sent (more than
+/// one only when a long list was split).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberOutcome {
+    requests: Vec<Accepted>,
+}
+
+impl MemberOutcome {
+    /// Each request, in the order sent.
+    pub fn requests(&self) -> &[Accepted] {
+        &self.requests
+    }
+}
+
+/// A successful answer's body as JSON, if it has one.
+pub(crate) trait AnswerBody {
+    fn json(&self) -> Option<&Value>;
+}
+
+impl AnswerBody for () {
+    fn json(&self) -> Option<&Value> {
+        None
+    }
+}
+
+impl AnswerBody for Value {
+    fn json(&self) -> Option<&Value> {
+        Some(self)
+    }
+}
+
+impl Accepted {
+    pub(crate) fn from_answer<T: AnswerBody>(requested: &str, answer: &ResponseValue<T>) -> Self {
+        Accepted::new(requested, answer.status().as_u16(), answer.json())
+    }
+}
+
+/// Sends one audited call and turns its answer into an [`Accepted`].
+pub(crate) async fn accepted<T: AnswerBody>(
+    call: &Audited<'_>,
+    requested: &str,
+    operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<()>>>,
+) -> Result<Accepted, Error> {
+    let (result, report): (Result<ResponseValue<T>, Error>, CallReport) =
+        crate::client::call_reporting(operation).await;
+    let result = result.map(|answer| Accepted::from_answer(requested, &answer));
+    let (outcome, status, api_id) = match &result {
+        Ok(a) => ("applied", Some(a.status()), a.api_id()),
+        Err(e) if e.is_not_found() => ("not_found", e.status(), None),
+        Err(e) => ("error", e.status(), None),
+    };
+    let ended = Ended {
+        outcome,
+        status,
+        api_id,
+        error: result.as_ref().err(),
+        report,
+    };
+    audit::record(call, &ended);
+    result
+}
+
+/// The members of one conference that an action applies to; from
+/// [`Conference::members`]. Each action checks the selection first and sends
+/// nothing if it is ambiguous, then sends one request (or one per
+/// [`MAX_MEMBER_ID_LEN`] of ids) and writes one audit event per request.
+///
+/// POSTs (kick, mute, deafen, play) are never repeated once they may have
+/// reached the server; the DELETEs are retried as the client's policy says.
+#[derive(Debug, Clone)]
+pub struct Members {
+    conference: Conference,
+    selector: MemberSelector,
+}
+
+/// One member call, by the generated operation it sends.
+macro_rules! member_action {
+    ($(#[$doc:meta])* $name:ident, $op:literal, $method:literal, $generated:ident) => {
+        $(#[$doc])*
+        pub async fn $name(&self) -> Result<MemberOutcome, Error> {
+            self.act($op, $method, |api, auth, room, id: String| async move {
+                api.$generated(auth, room, &id).await
+            })
+            .await
+        }
+    };
+}
+
+impl Members {
+    pub(crate) fn new(conference: Conference, selector: MemberSelector) -> Self {
+        Members {
+            conference,
+            selector,
+        }
+    }
+
+    /// The selection.
+    pub fn selector(&self) -> &MemberSelector {
+        &self.selector
+    }
+
+    member_action!(
+        /// Hangs up the members' calls: they leave the conference and their
+        /// calls end.
+        hangup, "hangup-member", "DELETE", hangup_member
+    );
+    member_action!(
+        /// Removes the members from the conference; their calls go on with
+        /// the rest of their XML flow.
+        kick, "kick-member", "POST", kick_member
+    );
+    member_action!(
+        /// Mutes the members: the others stop hearing them; they still hear
+        /// the room.
+        mute, "mute-member", "POST", mute_member
+    );
+    member_action!(
+        /// Unmutes the members; succeeds even if they were not muted.
+        unmute, "unmute-member", "DELETE", unmute_member
+    );
+    member_action!(
+        /// Deafens the members: they stop hearing the room; they can still
+        /// speak.
+        deafen, "deaf-member", "POST", deaf_member
+    );
+    member_action!(
+        /// Lets the members hear the room again; succeeds even if they were
+        /// not deafened.
+        undeafen, "undeaf-member", "DELETE", undeaf_member
+    );
+    member_action!(
+        /// Stops audio playing to the members; succeeds even if none was.
+        stop_audio, "stop-audio-member", "DELETE", stop_audio_member
+    );
+
+    /// Plays an MP3 or WAV file to these members only. Vobiz fetches it, so
+    /// `url` must be an absolute `https://` URL; anything else is refused
+    /// with [`Error::InvalidInput`] before anything is sent.
+    pub async fn play(&self, url: &str) -> Result<MemberOutcome, Error> {
+        crate::conference::check_url("audio URL", url, &["https"])?;
+        let body = generated::types::PlayAudioMemberBody {
+            url: url.to_owned(),
+        };
+        let body = &body;
+        self.act(
+            "play-audio-member",
+            "POST",
+            |api, auth, room, id: String| async move {
+                api.play_audio_member(auth, room, &id, body).await
+            },
+        )
+        .await
+    }
+
+    /// Checks the selection, then sends one request per batch of ids, in
+    /// order, stopping at the first failure.
+    async fn act<'a, T, F, Fut>(
+        &'a self,
+        operation: &'static str,
+        method: &'static str,
+        send: F,
+    ) -> Result<MemberOutcome, Error>
+    where
+        T: AnswerBody,
+        F: Fn(&'a generated::Client, &'a str, &'a str, String) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, generated::Error<()>>>,
+    {
+        let requests = self.selector.requests()?;
+        let (client, room) = (self.conference.client(), self.conference.name());
+        let mut outcome = MemberOutcome::default();
+        for (sent, member_id) in requests.iter().enumerate() {
+            let call = Audited {
+                operation,
+                method,
+                conference: Some(room),
+                members: Some(member_id),
+            };
+            let answer = send(client.api(), client.auth_id(), room, member_id.clone());
+            match accepted(&call, member_id, answer).await {
+                Ok(accepted) => outcome.requests.push(accepted),
+                Err(e) if sent == 0 => return Err(e),
+                Err(e) => {
+                    return Err(Error::PartlyApplied {
+                        applied: outcome,
+                        not_sent: requests[sent + 1..].to_vec(),
+                        source: Box::new(e),
+                    });
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_split_below_the_bound_and_keep_every_id_once() {
+        let ids: Vec<String> = (0..2_000).map(|i| (100_000 + i).to_string()).collect();
+        let mut doubled = ids.clone();
+        doubled.extend(ids.iter().take(10).cloned());
+        let requests = MemberSelector::list(doubled).requests().unwrap();
+        assert!(requests.len() > 1);
+        assert!(requests.iter().all(|r| r.len() <= MAX_MEMBER_ID_LEN));
+        let sent: Vec<&str> = requests.iter().flat_map(|r| r.split(',')).collect();
+        assert_eq!(sent, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
