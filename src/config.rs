@@ -19,6 +19,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `User-Agent` sent unless set otherwise.
 pub const DEFAULT_USER_AGENT: &str = concat!("vobiz-rust/", env!("CARGO_PKG_VERSION"));
+/// The longest timeout, backoff or `Retry-After` wait [`ClientBuilder::build`]
+/// accepts: a day. Longer ones cannot be honoured by the timers underneath,
+/// and no single call should wait that long.
+pub const MAX_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Configures a [`Client`]; nothing is checked until [`build`](Self::build).
 ///
@@ -143,19 +147,25 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        if [self.timeout, self.connect_timeout, self.operation_timeout]
-            .contains(&Some(Duration::ZERO))
-        {
-            return Err(Error::Config("timeouts must be longer than zero".into()));
-        }
+        self.check_waits()?;
         if let Some(problem) = path::segment_problem(&self.auth_id) {
             return Err(Error::Config(format!("auth ID {problem}")));
         }
         let own_client = self.http_client.is_none();
+        let base = self.checked_base_url()?;
+        let auth_token = credential("auth token", &self.auth_token)?;
+        if self.auth_token.len() < MIN_TOKEN_LEN {
+            return Err(Error::Config(format!(
+                "auth token is shorter than {MIN_TOKEN_LEN} characters; Vobiz's are far longer"
+            )));
+        }
+        let http = self.checked_http_client(&base)?;
         let inner = Inner {
             auth_id: credential("auth ID", &self.auth_id)?,
-            auth_token: credential("auth token", &self.auth_token)?,
-            base: self.checked_base_url()?,
+            redactor: crate::redact::Redactor::new(auth_token.as_bytes()),
+            auth_token,
+            http: http.clone(),
+            base,
             user_agent: match (&self.user_agent, own_client) {
                 (Some(agent), _) => Some(header_value("user agent", agent)?),
                 (None, true) => Some(HeaderValue::from_static(DEFAULT_USER_AGENT)),
@@ -168,14 +178,60 @@ impl ClientBuilder {
             operation_timeout: self.operation_timeout,
             retry: self.retry.clone(),
         };
-        let http_client = self.checked_http_client()?;
         let base_url = inner.base.as_str().trim_end_matches('/').to_owned();
-        let api = generated::Client::new_with_client(&base_url, http_client, inner);
+        let api = generated::Client::new_with_client(&base_url, http, inner);
         Ok(Client::from_parts(Arc::new(api), self.auth_id))
     }
 
+    /// Refuses a timeout, backoff or wait the timers cannot honour.
+    fn check_waits(&self) -> Result<(), Error> {
+        let waits = [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+            ("operation_timeout", self.operation_timeout),
+        ];
+        for (name, wait) in waits {
+            match wait {
+                Some(Duration::ZERO) => {
+                    return Err(Error::Config(format!("{name} must be longer than zero")));
+                }
+                Some(wait) if wait > MAX_WAIT => {
+                    return Err(Error::Config(format!(
+                        "{name} of {wait:?} is longer than the {MAX_WAIT:?} the client can honour"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        self.retry.check(MAX_WAIT).map_err(Error::Config)
+    }
+
+    /// The base URL as it may be shown: without user info, the token
+    /// scrubbed, escaped and shortened.
+    fn shown_base_url(&self) -> String {
+        let without_userinfo = match self.base_url.split_once("://") {
+            Some((scheme, rest)) => match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+                Some((_, host)) => format!("{scheme}://…@{host}"),
+                None => self.base_url.clone(),
+            },
+            None => self.base_url.clone(),
+        };
+        let redactor = crate::redact::Redactor::new(self.auth_token.as_bytes());
+        crate::error::shorten(&redactor.scrub_str(&without_userinfo))
+    }
+
     fn checked_base_url(&self) -> Result<Url, Error> {
-        let bad = |why: &str| Error::Config(format!("base URL `{}` {why}", self.base_url));
+        let bad = |why: &str| Error::Config(format!("base URL {} {why}", self.shown_base_url()));
+        // The url crate drops tabs and newlines and trims spaces without a
+        // word: `https://api.vobiz.ai\t.evil.example/` would become another
+        // host. Such a URL is refused, never changed.
+        if self
+            .base_url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(bad("contains whitespace or control characters"));
+        }
         let url = Url::parse(&self.base_url).map_err(|e| bad(&format!("is not a URL: {e}")))?;
         if !matches!(url.scheme(), "https" | "http") {
             return Err(bad("must use https"));
@@ -198,9 +254,18 @@ impl ClientBuilder {
         Ok(url)
     }
 
-    fn checked_http_client(&self) -> Result<reqwest::Client, Error> {
+    fn checked_http_client(&self, base: &Url) -> Result<reqwest::Client, Error> {
+        let plain_http = base.scheme() == "http";
         match &self.http_client {
             Some(client) => {
+                if plain_http && uses_a_proxy(client) {
+                    return Err(Error::Config(
+                        "the supplied http_client may use a proxy (reqwest reads HTTP_PROXY and \
+                         friends unless built with .no_proxy()), which would see the auth token \
+                         in clear over plain http; build it with .no_proxy() or use https"
+                            .into(),
+                    ));
+                }
                 if self.connect_timeout.is_some() {
                     return Err(Error::Config(
                         "connect_timeout cannot be applied to a supplied http_client; \
@@ -218,7 +283,7 @@ impl ClientBuilder {
                 }
                 Ok(client.clone())
             }
-            None => with_tls(reqwest::Client::builder())?
+            None => with_proxy_rule(with_tls(reqwest::Client::builder())?, plain_http)
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
@@ -255,6 +320,26 @@ fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, E
     Ok(builder)
 }
 
+/// Proxies: over https, the environment's proxy (if any) only tunnels
+/// encrypted bytes, so it is honoured; over plain http (loopback, the
+/// simulator, or `allow_insecure_http`), a proxy would read the token, so none
+/// is used, whatever `HTTP_PROXY` says.
+fn with_proxy_rule(builder: reqwest::ClientBuilder, plain_http: bool) -> reqwest::ClientBuilder {
+    if plain_http {
+        builder.no_proxy()
+    } else {
+        builder
+    }
+}
+
+/// Whether a supplied client may send through a proxy. reqwest offers no
+/// accessor; its `Debug` output lists proxies (the environment's included)
+/// unless the client was built with `.no_proxy()`. Fails closed if that
+/// output changes.
+fn uses_a_proxy(client: &reqwest::Client) -> bool {
+    format!("{client:?}").contains("proxies")
+}
+
 /// Whether a client was built with `redirect::Policy::none()`.
 ///
 /// reqwest offers no accessor for a built client's policy; its `Debug`
@@ -287,6 +372,11 @@ fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
             ))
         })
 }
+
+/// The shortest auth token accepted. Vobiz's are far longer; a shorter
+/// one would be spelled by ordinary text, and could not be kept out of what
+/// a server sends back without mangling it (see `crate::redact`).
+const MIN_TOKEN_LEN: usize = 8;
 
 /// A credential as a header value: non-empty, and marked sensitive so that
 /// reqwest and `http` never print it.
@@ -347,7 +437,7 @@ mod tests {
     fn from_env_reads_base_url() {
         let vars = [
             ("VOBIZ_AUTH_ID", "MA_1"),
-            ("VOBIZ_AUTH_TOKEN", "t"),
+            ("VOBIZ_AUTH_TOKEN", "token-0123"),
             ("VOBIZ_BASE_URL", "http://127.0.0.1:9/x/"),
         ];
         let client = builder_from_env(env(&vars)).unwrap().build().unwrap();

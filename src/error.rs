@@ -317,17 +317,43 @@ pub(crate) fn api_id_of(body: &[u8]) -> Option<String> {
     clean(json.get("api_id")?.as_str()?)
 }
 
-/// One readable line of at most [`MAX_MESSAGE`] bytes, or `None` if blank.
-fn clean(text: &str) -> Option<String> {
+/// One readable line of at most [`MAX_MESSAGE`] bytes (the `…` that marks a
+/// cut included), or `None` if blank. Line breaks of every kind (control
+/// characters, U+2028, U+2029) become spaces and bidirectional controls are
+/// dropped, so that a server's text can neither split a log line nor turn
+/// text around on screen.
+pub(crate) fn clean(text: &str) -> Option<String> {
+    const ELLIPSIS: char = '…';
     let mut out = String::new();
-    for c in text.trim().chars() {
-        if out.len() + c.len_utf8() > MAX_MESSAGE {
-            out.push('…');
+    let mut chars = text
+        .trim()
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .peekable();
+    while let Some(c) = chars.next() {
+        let c = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            ' '
+        } else {
+            c
+        };
+        let room = if chars.peek().is_some() {
+            MAX_MESSAGE - ELLIPSIS.len_utf8()
+        } else {
+            MAX_MESSAGE
+        };
+        if out.len() + c.len_utf8() > room {
+            out.push(ELLIPSIS);
             break;
         }
-        out.push(if c.is_control() { ' ' } else { c });
+        out.push(c);
     }
-    (!out.is_empty()).then_some(out)
+    let out = out.trim();
+    (!out.is_empty()).then(|| out.to_owned())
+}
+
+/// The Unicode bidirectional formatting characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
@@ -448,12 +474,18 @@ impl Error {
         match err {
             G::InvalidRequest(msg) => Error::InvalidInput(msg),
             G::Custom(msg) => Error::InvalidInput(msg),
+            // reqwest refuses to build a request whose URL it cannot hold
+            // (a path parameter of tens of kilobytes): nothing was sent, and
+            // its message would carry the whole URL, so say it briefly.
+            G::CommunicationError(e) if e.is_builder() => Error::InvalidInput(
+                "the request cannot be built: a path parameter is too long for a URL".into(),
+            ),
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
                 Error::from_reqwest(e)
             }
             G::InvalidResponsePayload(_, e) => Error::Decode {
                 status: None,
-                message: e.to_string(),
+                message: clean(&e.to_string()).unwrap_or_default(),
             },
             // Generation documents no error responses, so this arm is not
             // reached by generated code; the status still decides.

@@ -49,6 +49,12 @@ pub struct OperationSpec {
 pub struct Inner {
     pub(crate) auth_id: HeaderValue,
     pub(crate) auth_token: HeaderValue,
+    /// Scrubs the token out of everything a server sends back.
+    pub(crate) redactor: crate::redact::Redactor,
+    /// The client every request goes through: the one `build()` checked
+    /// (no redirects). A generated client assembled by hand around a copy of
+    /// this configuration still sends through it, never through its own.
+    pub(crate) http: reqwest::Client,
     /// The configured base URL: requests may go to its origin only.
     pub(crate) base: url::Url,
     pub(crate) user_agent: Option<HeaderValue>,
@@ -121,25 +127,43 @@ impl Inner {
 
     /// Sends `request`, retrying as the policy allows, and reports the
     /// attempts to whoever awaits the call (see [`retry::scoped`]).
+    ///
+    /// A request that provably never left (the connection closed before it
+    /// was written, see [`retry::never_sent`]) is sent again at once whatever
+    /// the method and the policy, up to [`retry::MAX_UNSENT_RESENDS`] times:
+    /// nothing reached the server, so sending it is not a retry.
     async fn send(
         &self,
         client: &reqwest::Client,
         operation_id: &str,
         mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let deadline = self.operation_timeout.map(|t| Instant::now() + t);
+        let deadline = self
+            .operation_timeout
+            .and_then(|t| Instant::now().checked_add(t));
         let mut report = CallReport::default();
+        let mut unsent_resends = 0;
         loop {
             // A body that cannot be cloned (a stream) is sent once.
-            let copy = (report.attempts + 1 < self.retry.attempts())
-                .then(|| request.try_clone())
-                .flatten();
+            let copy = request.try_clone();
             let method = request.method().clone();
-            retry::wait_turn().await;
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
             let (mut outcome, api_id) = self.attempt(client, operation_id, request).await;
+            let unsent = outcome.as_ref().is_err_and(retry::never_sent)
+                && unsent_resends < retry::MAX_UNSENT_RESENDS
+                && deadline.is_none_or(|d| Instant::now() < d);
+            let copy = match (unsent, copy) {
+                (true, Some(copy)) => {
+                    log_attempt(report.attempts, &outcome, started.elapsed(), None, None);
+                    unsent_resends += 1;
+                    report.attempts -= 1;
+                    request = copy;
+                    continue;
+                }
+                (_, copy) => copy,
+            };
             let next = copy.and_then(|copy| {
                 retry::decide(&self.retry, &method, report.attempts, &outcome, deadline)
                     .map(|(wait, ambiguous)| (wait, copy, ambiguous))
@@ -167,39 +191,58 @@ impl Inner {
         }
     }
 
-    /// Sends once, makes an unsuccessful response safe to show, and reads a
-    /// successful one where a documented quirk needs it read (see
-    /// [`crate::quirks`]).
+    /// Sends once, and makes the answer safe to show: every header and
+    /// every body byte goes through the redactor before anything reads it; an
+    /// unsuccessful body is cut to [`MAX_ERROR_BODY`]. Returns the answer's
+    /// `api_id` where it was read.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         operation_id: &str,
         request: reqwest::Request,
     ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
-        match client.execute(request).await {
-            Ok(response) if response.status().is_success() => {
-                if !crate::quirks::inspects_success(operation_id) {
-                    return (Ok(response), None);
-                }
-                let head = head_of(&response);
-                match response.bytes().await {
-                    Ok(body) => {
-                        let transient = crate::quirks::is_transient_body(&body);
-                        let api_id = crate::error::api_id_of(&body);
-                        let mut response = reqwest::Response::from(head.map(|()| body));
-                        if transient {
-                            response.extensions_mut().insert(crate::quirks::Transient);
-                        }
-                        (Ok(response), api_id)
-                    }
-                    Err(e) => (Err(e), None),
-                }
+        let mut response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return (Err(e), None),
+        };
+        self.scrub_headers(response.headers_mut());
+        let success = response.status().is_success();
+        if success && !has_body(&response) {
+            return (Ok(response), None);
+        }
+        let head = head_of(&response);
+        let body = if success {
+            match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => return (Err(e), None),
             }
-            Ok(response) => {
-                let (response, api_id) = self.sanitize(response).await;
-                (Ok(response), api_id)
+        } else {
+            read_bounded(response, MAX_ERROR_BODY).await
+        };
+        let body = match self.redactor.scrub(&body) {
+            std::borrow::Cow::Borrowed(_) => body,
+            std::borrow::Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+        };
+        let transient = success
+            && crate::quirks::inspects_success(operation_id)
+            && crate::quirks::is_transient_body(&body);
+        let api_id = (!success || transient)
+            .then(|| crate::error::api_id_of(&body))
+            .flatten();
+        let mut response = reqwest::Response::from(head.map(|()| body));
+        if transient {
+            response.extensions_mut().insert(crate::quirks::Transient);
+        }
+        (Ok(response), api_id)
+    }
+
+    /// Replaces every header value that spells the token.
+    fn scrub_headers(&self, headers: &mut reqwest::header::HeaderMap) {
+        for value in headers.values_mut() {
+            if let std::borrow::Cow::Owned(scrubbed) = self.redactor.scrub(value.as_bytes()) {
+                *value = HeaderValue::from_bytes(&scrubbed)
+                    .unwrap_or_else(|_| HeaderValue::from_static(crate::redact::REDACTED));
             }
-            Err(e) => (Err(e), None),
         }
     }
 
@@ -210,17 +253,11 @@ impl Inner {
             *request.timeout_mut() = Some(self.timeout.map_or(left, |t| t.min(left)));
         }
     }
+}
 
-    /// An unsuccessful response with its body cut to [`MAX_ERROR_BODY`] and
-    /// every occurrence of the token replaced, so no error built from it can
-    /// carry the secret even if a server echoes it back; and its `api_id`.
-    async fn sanitize(&self, response: reqwest::Response) -> (reqwest::Response, Option<String>) {
-        let head = head_of(&response);
-        let body = read_bounded(response, MAX_ERROR_BODY).await;
-        let body = redact(body, self.auth_token.as_bytes());
-        let api_id = crate::error::api_id_of(&body);
-        (reqwest::Response::from(head.map(|()| body)), api_id)
-    }
+/// Whether a successful answer carries a body to read.
+fn has_body(response: &reqwest::Response) -> bool {
+    response.status() != reqwest::StatusCode::NO_CONTENT && response.content_length() != Some(0)
 }
 
 /// A response's status, version and headers, for a copy with a body read
@@ -305,22 +342,6 @@ fn record_outcome(
     }
 }
 
-/// `body` with each occurrence of `secret` replaced by `<redacted>`.
-fn redact(body: Bytes, secret: &[u8]) -> Bytes {
-    if secret.is_empty() || !body.windows(secret.len()).any(|w| w == secret) {
-        return body;
-    }
-    let mut out = Vec::with_capacity(body.len());
-    let mut rest = &body[..];
-    while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(b"<redacted>");
-        rest = &rest[at + secret.len()..];
-    }
-    out.extend_from_slice(rest);
-    Bytes::from(out)
-}
-
 impl ClientHooks<Inner> for generated::Client {
     async fn pre<E>(
         &self,
@@ -359,20 +380,11 @@ impl ClientHooks<Inner> for generated::Client {
         );
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
-        Box::pin(self.inner.send(&self.client, id, request).instrument(span)).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_every_occurrence() {
-        let body = Bytes::from_static(b"tok tok-x tok");
-        assert_eq!(
-            &redact(body, b"tok")[..],
-            b"<redacted> <redacted>-x <redacted>"
-        );
+        Box::pin(
+            self.inner
+                .send(&self.inner.http, id, request)
+                .instrument(span),
+        )
+        .await
     }
 }

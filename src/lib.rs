@@ -47,6 +47,7 @@
 //!   target `vobiz::audit`, and every operation runs in a `vobiz.operation`
 //!   span; field names follow OpenTelemetry's HTTP conventions.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
@@ -60,6 +61,7 @@ mod hooks;
 mod members;
 pub mod path;
 mod quirks;
+mod redact;
 pub mod retry;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -68,6 +70,7 @@ pub use client::{Client, Hangup};
 pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    MAX_WAIT,
 };
 pub use error::{ApiError, Error};
 pub use members::{Accepted, MAX_MEMBER_ID_LEN, MemberOutcome, MemberSelector, Members};

@@ -38,7 +38,7 @@ use tokio::time::Instant;
 ///     .max_attempts(5)
 ///     .initial_backoff(Duration::from_millis(100))
 ///     .max_backoff(Duration::from_secs(2));
-/// let client = vobiz::Client::builder("MA_XXXXXX", "token").retry(policy).build()?;
+/// let client = vobiz::Client::builder("MA_XXXXXX", "your-auth-token").retry(policy).build()?;
 /// # Ok::<(), vobiz::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,21 @@ impl RetryPolicy {
     /// Attempts in total.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// Refuses waits longer than `max` (see [`crate::MAX_WAIT`]).
+    pub(crate) fn check(&self, max: Duration) -> Result<(), String> {
+        let waits = [
+            ("initial_backoff", self.initial_backoff),
+            ("max_backoff", self.max_backoff),
+            ("max_retry_after", self.max_retry_after),
+        ];
+        match waits.into_iter().find(|(_, wait)| *wait > max) {
+            Some((name, wait)) => Err(format!(
+                "retry policy {name} of {wait:?} is longer than the {max:?} the client can honour"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The jittered wait before retry number `retry` (1-based).
@@ -218,10 +233,35 @@ fn next_wait(
         Some(wait) => wait,
         None => policy.backoff(retry),
     };
+    // A sweep's shared pause holds this call too; waiting for it counts
+    // against the call's own deadline like any other wait.
+    let wait = wait.max(paused_for());
     match deadline {
-        Some(deadline) if Instant::now() + wait >= deadline => None,
+        Some(deadline) if deadline.saturating_duration_since(Instant::now()) <= wait => None,
         _ => Some(wait),
     }
+}
+
+/// How many times a request that never left is sent again, at most.
+pub(crate) const MAX_UNSENT_RESENDS: u32 = 3;
+
+/// Whether a failed attempt provably sent nothing: hyper gave the request
+/// back unwritten because its connection closed first (a pooled connection
+/// the server had already closed, or a new one it closed at once). hyper's
+/// client retries the first case itself on reused connections only; this
+/// covers the rest. A request that was written, even partly, is never
+/// counted here.
+pub(crate) fn never_sent(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 tokio::task_local! {
@@ -280,13 +320,27 @@ pub(crate) fn paced<F: Future>(
     GATE.scope(gate, call)
 }
 
-/// Waits while the sweep this call belongs to (if any) is paused.
-pub(crate) async fn wait_turn() {
-    loop {
-        let until = GATE.try_with(|gate| *gate.until()).ok().flatten();
-        match until {
-            Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
-            _ => return,
+/// How much longer the sweep this call belongs to (if any) is paused.
+fn paused_for() -> Duration {
+    GATE.try_with(|gate| gate.remaining()).unwrap_or_default()
+}
+
+impl Gate {
+    fn remaining(&self) -> Duration {
+        self.until()
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or_default()
+    }
+
+    /// Waits until the sweep is not paused; a call starts only after that,
+    /// so the wait is not part of its operation timeout.
+    pub(crate) async fn wait_open(&self) {
+        loop {
+            let remaining = self.remaining();
+            if remaining.is_zero() {
+                return;
+            }
+            tokio::time::sleep(remaining).await;
         }
     }
 }
@@ -294,7 +348,9 @@ pub(crate) async fn wait_turn() {
 /// Pauses the whole sweep (if any) for `wait`.
 pub(crate) fn pause_all(wait: Duration) {
     let _ = GATE.try_with(|gate| {
-        let resume = Instant::now() + wait;
+        let Some(resume) = Instant::now().checked_add(wait) else {
+            return;
+        };
         let mut until = gate.until();
         if until.is_none_or(|t| t < resume) {
             *until = Some(resume);

@@ -95,8 +95,7 @@ fn client(prism: &Prism, prefer: Option<&str>) -> vobiz::Client {
     if let Some(prefer) = prefer {
         headers.insert("prefer", prefer.parse().unwrap());
     }
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let http = common::http_client_builder()
         .default_headers(headers)
         .build()
         .unwrap();

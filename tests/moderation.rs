@@ -2,6 +2,8 @@
 //! the request that reached the server (method, path, `member_id` as
 //! received), what it did to the room, and what the caller got back.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -159,7 +161,7 @@ async fn a_value_that_is_not_a_number_is_a_decode_error_naming_the_field() {
             .respond_with(ResponseTemplate::new(200).set_body_json(body))
             .mount(&server)
             .await;
-        let client = vobiz::Client::builder("MA_1", "t")
+        let client = vobiz::Client::builder("MA_1", common::TOKEN)
             .base_url(server.uri())
             .build()
             .unwrap();

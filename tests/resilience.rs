@@ -1,6 +1,8 @@
 //! The fault matrix: scripted failures on the simulator, asserting the
 //! outcome, how many requests the server received, and elapsed-time bounds.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use vobiz::testing::{FakeVobiz, Fault};
@@ -204,7 +206,7 @@ async fn connection_refused_is_retried_and_counted() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = vobiz::Client::builder("MA_1", "t")
+    let client = vobiz::Client::builder("MA_1", common::TOKEN)
         .base_url(url)
         .retry(fast())
         .build()

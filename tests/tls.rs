@@ -17,9 +17,7 @@ fn install_ring() {
 /// system roots).
 fn client_for(addr: std::net::SocketAddr, root: Option<&rcgen::Certificate>) -> vobiz::Client {
     install_ring();
-    let mut http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve("vobiz.test", addr);
+    let mut http = common::http_client_builder().resolve("vobiz.test", addr);
     if let Some(root) = root {
         http = http.tls_certs_only([reqwest::Certificate::from_der(root.der()).unwrap()]);
     }

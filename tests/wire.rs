@@ -72,8 +72,7 @@ async fn generated_operation_is_authenticated_too() {
 #[tokio::test]
 async fn supplied_http_client_gets_the_credentials() {
     let server = server_answering(ResponseTemplate::new(204)).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let http = common::http_client_builder()
         .user_agent("their-agent/1")
         .build()
         .unwrap();
@@ -101,10 +100,7 @@ fn supplied_client_that_follows_redirects_is_refused() {
 
 #[test]
 fn supplied_client_without_redirects_is_accepted() {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = common::http_client_builder().build().unwrap();
     vobiz::Client::builder(AUTH_ID, TOKEN)
         .http_client(http)
         .build()
@@ -361,12 +357,8 @@ fn configuration_is_checked_at_build() {
         build(vobiz::Client::builder("MA é", TOKEN)),
         build(b().user_agent("a\r\nb")),
         build(
-            b().connect_timeout(Duration::from_secs(1)).http_client(
-                reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .unwrap(),
-            ),
+            b().connect_timeout(Duration::from_secs(1))
+                .http_client(common::http_client_builder().build().unwrap()),
         ),
     ];
     for err in cases {

@@ -18,6 +18,9 @@ impl Client {
     /// a 404 is `Ok(Hangup::NotActive)`. When any request is rate limited
     /// (429), the whole sweep pauses for the time the server asked for (or
     /// the backoff), rather than every task discovering the limit on its own.
+    /// A call waits for the pause before it starts; a call already running
+    /// counts the pause against its own operation timeout, and gives up with
+    /// its last answer rather than outlive it.
     ///
     /// ```no_run
     /// # async fn f(client: vobiz::Client) {
@@ -45,6 +48,7 @@ impl Client {
             .map(move |name| {
                 let (client, gate, name) = (client.clone(), gate.clone(), name.into());
                 async move {
+                    gate.wait_open().await;
                     let outcome =
                         retry::paced(gate, client.hangup_conference_if_active(&name)).await;
                     (name, outcome)

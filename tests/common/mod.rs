@@ -212,3 +212,11 @@ pub async fn tls_server(key: &rcgen::CertifiedKey<rcgen::KeyPair>) -> (std::net:
     });
     (addr, seen)
 }
+
+/// A reqwest client a vobiz `Client` accepts as `http_client` for any base
+/// URL: it follows no redirects and uses no proxy.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+}
