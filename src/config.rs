@@ -159,12 +159,13 @@ impl ClientBuilder {
                 "auth token is shorter than {MIN_TOKEN_LEN} characters; Vobiz's are far longer"
             )));
         }
-        let http = self.checked_http_client(&base)?;
+        let (http, unpooled) = self.checked_http_clients(&base)?;
         let inner = Inner {
             auth_id: credential("auth ID", &self.auth_id)?,
             redactor: crate::redact::Redactor::new(auth_token.as_bytes()),
             auth_token,
             http: http.clone(),
+            unpooled,
             base,
             user_agent: match (&self.user_agent, own_client) {
                 (Some(agent), _) => Some(header_value("user agent", agent)?),
@@ -209,8 +210,10 @@ impl ClientBuilder {
     /// The base URL as it may be shown: without user info, the token
     /// scrubbed, escaped and shortened.
     fn shown_base_url(&self) -> String {
+        // Conservative: anything up to the last `@` may be user info (a
+        // password can hold `/`), so none of it is shown.
         let without_userinfo = match self.base_url.split_once("://") {
-            Some((scheme, rest)) => match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
                 Some((_, host)) => format!("{scheme}://…@{host}"),
                 None => self.base_url.clone(),
             },
@@ -254,7 +257,12 @@ impl ClientBuilder {
         Ok(url)
     }
 
-    fn checked_http_client(&self, base: &Url) -> Result<reqwest::Client, Error> {
+    /// The client for requests that may be repeated, and, when the client is
+    /// our own, one for those that may not (see [`Inner::unpooled`]).
+    fn checked_http_clients(
+        &self,
+        base: &Url,
+    ) -> Result<(reqwest::Client, Option<reqwest::Client>), Error> {
         let plain_http = base.scheme() == "http";
         match &self.http_client {
             Some(client) => {
@@ -281,18 +289,31 @@ impl ClientBuilder {
                             .into(),
                     ));
                 }
-                Ok(client.clone())
+                Ok((client.clone(), None))
             }
-            None => with_proxy_rule(with_tls(reqwest::Client::builder())?, plain_http)
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                // One retry layer decides, ours (see `crate::retry`); reqwest's
-                // own would copy every request to retry only HTTP/2 refusals.
-                .retry(reqwest::retry::never().max_retries_per_request(0))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}"))),
+            None => Ok((
+                self.own_client(plain_http, true)?,
+                Some(self.own_client(plain_http, false)?),
+            )),
         }
+    }
+
+    fn own_client(&self, plain_http: bool, pooled: bool) -> Result<reqwest::Client, Error> {
+        let builder = with_proxy_rule(with_tls(reqwest::Client::builder())?, plain_http)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            // One retry layer decides, ours (see `crate::retry`); reqwest's
+            // own would copy every request to retry only HTTP/2 refusals.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
+        let builder = if pooled {
+            builder
+        } else {
+            builder.pool_max_idle_per_host(0)
+        };
+        builder
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
     }
 }
 

@@ -55,6 +55,15 @@ pub struct Inner {
     /// (no redirects). A generated client assembled by hand around a copy of
     /// this configuration still sends through it, never through its own.
     pub(crate) http: reqwest::Client,
+    /// With our own client: the same, keeping no idle connections, for the
+    /// requests that must not be repeated (POST), and for any retry after a
+    /// connection failed. A server may close a kept-alive connection at the
+    /// very moment it is reused; the request is then lost in a way that
+    /// cannot be told apart from one the server acted on, so a POST could not
+    /// be sent again, and a retry through the pool could meet the same fate.
+    /// On a new connection it cannot happen. (A supplied client is used for
+    /// everything.)
+    pub(crate) unpooled: Option<reqwest::Client>,
     /// The configured base URL: requests may go to its origin only.
     pub(crate) base: url::Url,
     pub(crate) user_agent: Option<HeaderValue>,
@@ -134,7 +143,6 @@ impl Inner {
     /// nothing reached the server, so sending it is not a retry.
     async fn send(
         &self,
-        client: &reqwest::Client,
         operation_id: &str,
         mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
@@ -143,7 +151,9 @@ impl Inner {
             .and_then(|t| Instant::now().checked_add(t));
         let mut report = CallReport::default();
         let mut unsent_resends = 0;
+        let mut connection_failed = false;
         loop {
+            let client = self.client_for(request.method(), connection_failed);
             // A body that cannot be cloned (a stream) is sent once.
             let copy = request.try_clone();
             let method = request.method().clone();
@@ -151,6 +161,7 @@ impl Inner {
             report.attempts += 1;
             let started = Instant::now();
             let (mut outcome, api_id) = self.attempt(client, operation_id, request).await;
+            connection_failed |= outcome.is_err();
             let unsent = outcome.as_ref().is_err_and(retry::never_sent)
                 && unsent_resends < retry::MAX_UNSENT_RESENDS
                 && deadline.is_none_or(|d| Instant::now() < d);
@@ -188,6 +199,16 @@ impl Inner {
             }
             tokio::time::sleep(wait).await;
             request = copy;
+        }
+    }
+
+    /// The client a request goes through: the pooled one, unless the request
+    /// must not be repeated or a connection already failed this call; then a
+    /// new connection (see [`Inner::unpooled`]).
+    fn client_for(&self, method: &reqwest::Method, connection_failed: bool) -> &reqwest::Client {
+        match &self.unpooled {
+            Some(unpooled) if connection_failed || !retry::is_idempotent(method) => unpooled,
+            _ => &self.http,
         }
     }
 
@@ -380,11 +401,6 @@ impl ClientHooks<Inner> for generated::Client {
         );
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
-        Box::pin(
-            self.inner
-                .send(&self.inner.http, id, request)
-                .instrument(span),
-        )
-        .await
+        Box::pin(self.inner.send(id, request).instrument(span)).await
     }
 }

@@ -138,7 +138,7 @@ pub(crate) fn is_transient(error: &reqwest::Error) -> bool {
 }
 
 /// Whether repeating `method` cannot do anything twice.
-fn is_idempotent(method: &Method) -> bool {
+pub(crate) fn is_idempotent(method: &Method) -> bool {
     [
         Method::GET,
         Method::HEAD,

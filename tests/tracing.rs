@@ -3,11 +3,14 @@
 //! as formatted text, searched for the tokens, and as structured events and
 //! spans, whose fields are asserted by name.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::spelling::SPELLINGS;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -18,7 +21,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use vobiz::testing::{FakeVobiz, Fault};
 use vobiz::{MemberSelector, RecordingFormat, RetryPolicy};
 
-const TOKEN: &str = "tok-TRACE-5ecret-41d2";
+const TOKEN: &str = "tok/TRACE+5ecret-41d2";
 const WRONG_TOKEN: &str = "wrong-TRACE-token-77e0";
 
 #[derive(Clone, Default)]
@@ -166,12 +169,36 @@ async fn run_scenarios() {
     client.hangup_all_conferences().await.unwrap();
 }
 
+/// A server echoing the token, spelled every way, in bodies of statuses that
+/// become errors or successes, and in a redirect's `Location`. Outcomes vary
+/// (a 202 is a kick's success); the captured output is what is checked.
+async fn run_echoes() {
+    let server = common::RawServer::start(common::NO_CONTENT).await;
+    let client = vobiz::Client::builder("MA_TRACE", TOKEN)
+        .base_url(server.base_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for how in SPELLINGS {
+        let spelled = how.spell(TOKEN);
+        let echo = format!(r#"{{"error":"bad token {spelled}","api_id":"{spelled}"}}"#);
+        for status in [401, 403, 200, 202] {
+            server.respond_with(status, echo.as_bytes());
+            let _ = client.hangup_conference("r").await;
+            let _ = client.conference("r").members("1").kick().await;
+        }
+        let location = format!("https://x.example/{spelled}");
+        server.respond_with_headers(302, &[("location", &location)], b"");
+        let _ = client.hangup_conference("r").await;
+    }
+}
+
 fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.get(name).map_or("<absent>", String::as_str)
 }
 
 #[test]
-fn audit_events_spans_and_no_token() {
+fn audit_events_spans_and_no_token_even_echoed() {
     let captured = Captured::default();
     let writer = captured.clone();
     let recorder = Recorder::default();
@@ -185,21 +212,34 @@ fn audit_events_spans_and_no_token() {
         .with(recorder.clone())
         .try_init()
         .unwrap();
-    tokio::runtime::Builder::new_current_thread()
+    let scenario_events = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(run_scenarios());
+        .block_on(async {
+            run_scenarios().await;
+            let scenario_events = recorder.events.lock().unwrap().len();
+            run_echoes().await;
+            scenario_events
+        });
 
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    for secret in [TOKEN, WRONG_TOKEN] {
+    let secrets = [TOKEN.to_owned(), WRONG_TOKEN.to_owned()]
+        .into_iter()
+        .chain(SPELLINGS.iter().map(|how| how.spell(TOKEN)));
+    for secret in secrets {
         assert!(
-            !output.contains(secret),
-            "a token leaked into tracing output"
+            !output.contains(&secret),
+            "a token leaked into tracing output: {secret}"
         );
     }
+    assert!(
+        output.contains("bad token <redacted>"),
+        "the echoes were captured"
+    );
 
-    let events = recorder.events.lock().unwrap().clone();
+    let mut events = recorder.events.lock().unwrap().clone();
+    events.truncate(scenario_events);
     let audit: Vec<&Recorded> = events
         .iter()
         .filter(|e| e.target == "vobiz::audit")

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ops;
+pub mod spelling;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -59,6 +60,18 @@ impl RawServer {
             "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n\r\n",
             body.len()
         );
+        let mut response = head.into_bytes();
+        response.extend_from_slice(body);
+        *self.response.lock().unwrap() = response;
+    }
+
+    /// Answers from now on with `status`, extra `headers` and `body`.
+    pub fn respond_with_headers(&self, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+        let mut head = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\n", body.len());
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
         let mut response = head.into_bytes();
         response.extend_from_slice(body);
         *self.response.lock().unwrap() = response;
@@ -219,4 +232,74 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
+}
+
+/// What a [`RouteServer`] answers: a status and headers, no body.
+#[derive(Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub delay: std::time::Duration,
+}
+
+impl Answer {
+    pub fn status(status: u16) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Answers only after `delay`.
+    pub fn delay(mut self, delay: std::time::Duration) -> Answer {
+        self.delay = delay;
+        self
+    }
+
+    pub fn header(mut self, name: &'static str, value: &'static str) -> Answer {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// A loopback server that answers each request by its path.
+pub struct RouteServer {
+    pub addr: std::net::SocketAddr,
+}
+
+impl RouteServer {
+    pub async fn start(route: impl Fn(&str) -> Answer + Send + Sync + 'static) -> RouteServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let route = Arc::new(route);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let route = route.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let answer = route(req.uri().path());
+                        let mut response = hyper::Response::new(Empty::<Bytes>::new());
+                        *response.status_mut() =
+                            hyper::StatusCode::from_u16(answer.status).unwrap();
+                        for (name, value) in answer.headers {
+                            response.headers_mut().insert(name, value.parse().unwrap());
+                        }
+                        async move {
+                            tokio::time::sleep(answer.delay).await;
+                            Ok::<_, Infallible>(response)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        RouteServer { addr }
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
 }
