@@ -212,11 +212,17 @@ fn signature(vis: &syn::Visibility, sig: &syn::Signature) -> String {
 
 /// Runs progenitor, turning its panics (it panics on some malformed specs,
 /// e.g. a path parameter that is not declared) into errors.
+///
+/// The panic message is the error, so the default hook's report on stderr
+/// is noise here. The process-wide hook is not swapped around the call
+/// (parallel callers would race, and could leave a silent hook behind): a
+/// hook installed once forwards every panic to the hook that was there
+/// before, except those of a thread that is inside this function.
 fn run_progenitor(spec: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    quiet_panics_here();
+    QUIET.with(|quiet| quiet.set(true));
     let outcome = std::panic::catch_unwind(|| Generator::new(&settings()).generate_tokens(spec));
-    std::panic::set_hook(previous_hook);
+    QUIET.with(|quiet| quiet.set(false));
     match outcome {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(panic) => Err(panic
@@ -225,6 +231,24 @@ fn run_progenitor(spec: &OpenAPI) -> Result<proc_macro2::TokenStream, String> {
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "it panicked".to_owned())),
     }
+}
+
+thread_local! {
+    /// Whether this thread is generating, so its panics are errors, not news.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once per process, the hook that keeps generating threads quiet.
+fn quiet_panics_here() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// Loads `file` and generates its client source.
