@@ -194,6 +194,20 @@ pub enum Fault {
     /// Answer Retrieve a Conference with Vobiz's documented
     /// `200 {"error": "failed"}`, as it may for a live room.
     RetrievalFailed,
+    /// Hold the request until `requests` requests have been in flight at
+    /// once, or for `at_most`, then behave normally. Queue one per request to
+    /// hold: concurrency then shows without depending on timing, and a bound
+    /// on it can be checked (hold one request more than the bound allows:
+    /// they are released only by `at_most`, with the bound reached exactly).
+    HoldUntilInFlight {
+        /// How many requests must have been in flight at once.
+        requests: usize,
+        /// The longest hold.
+        at_most: Duration,
+    },
+    /// Apply the request, then answer with this status and a Vobiz-shaped
+    /// error body: the server acted, but the client is told it failed.
+    StatusAfterApplying(u16),
 }
 
 impl Fault {
@@ -230,6 +244,16 @@ impl Fault {
     /// [`Fault::DropConnection`].
     pub fn drop_connection(applied: bool) -> Self {
         Fault::DropConnection { applied }
+    }
+
+    /// [`Fault::HoldUntilInFlight`].
+    pub fn hold_until_in_flight(requests: usize, at_most: Duration) -> Self {
+        Fault::HoldUntilInFlight { requests, at_most }
+    }
+
+    /// [`Fault::StatusAfterApplying`].
+    pub fn status_after_applying(status: u16) -> Self {
+        Fault::StatusAfterApplying(status)
     }
 }
 
@@ -273,6 +297,8 @@ struct State {
     calls: AtomicU64,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Woken whenever `in_flight` grows.
+    arrivals: tokio::sync::Notify,
 }
 
 impl State {
@@ -295,6 +321,7 @@ impl<'a> InFlight<'a> {
     fn enter(state: &'a State) -> Self {
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        state.arrivals.notify_waiters();
         InFlight(state)
     }
 }
@@ -582,6 +609,25 @@ async fn handle(
         Some(Fault::RetrievalFailed) => {
             let body = json!({"error": "failed", "api_id": state.next_api_id()});
             Ok(json_response(StatusCode::OK, &body))
+        }
+        Some(Fault::HoldUntilInFlight { requests, at_most }) => {
+            let reached = async {
+                loop {
+                    let arrival = state.arrivals.notified();
+                    if state.max_in_flight.load(Ordering::SeqCst) >= requests {
+                        return;
+                    }
+                    arrival.await;
+                }
+            };
+            let _ = tokio::time::timeout(at_most, reached).await;
+            Ok(respond(&state, &recorded))
+        }
+        Some(Fault::StatusAfterApplying(status)) => {
+            respond(&state, &recorded);
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reason = status.canonical_reason().unwrap_or("scripted failure");
+            Ok(error(&state, status, reason))
         }
     }
 }

@@ -47,11 +47,7 @@ struct Prism {
 }
 
 async fn start_prism() -> Prism {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut child = Command::new(prism_bin())
         .args([
             "mock",

@@ -6,18 +6,10 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
-use common::World;
 use common::ops::{Args, OPS};
 use proptest::prelude::*;
 use serde_json::json;
 use vobiz::Error;
-
-fn world() -> &'static World {
-    static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(World::start)
-}
 
 #[derive(Debug, Clone)]
 enum Body {
@@ -126,7 +118,7 @@ proptest! {
         status in 400u16..600,
         body in body(),
     ) {
-        let (w, op) = (world(), &OPS[op]);
+        let (w, op) = (world!(), &OPS[op]);
         w.server.respond_with(status, &body.bytes());
         let args = Args { auth_id: w.client.auth_id(), conference: "room", member: "7" };
         let err = w.rt.block_on((op.call)(&w.client, args)).unwrap_err();

@@ -504,7 +504,7 @@ async fn closes_after_each_answer() -> (std::net::SocketAddr, Arc<std::sync::ato
 async fn connections_the_server_closed_lose_no_request() {
     use futures_util::StreamExt;
     let (addr, answered) = closes_after_each_answer().await;
-    let fast = RetryPolicy::default().initial_backoff(Duration::from_millis(5));
+    let fast = common::fast_retry();
     let build = |policy: RetryPolicy| {
         vobiz::Client::builder(AUTH_ID, TOKEN)
             .base_url(format!("http://{addr}"))

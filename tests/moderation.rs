@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vobiz::testing::{Departure, FakeVobiz, Fault, RecordedRequest};
-use vobiz::{Error, Hangup, MAX_MEMBER_ID_LEN, MemberSelector, RecordingFormat, RetryPolicy};
+use vobiz::{Error, Hangup, MAX_MEMBER_ID_LEN, MemberSelector, RecordingFormat};
 
 const ROOM: &str = "weekly sync";
 const ROOM_PATH: &str = "/api/v1/Account/MA_FAKE00001/Conference/weekly%20sync/";
@@ -23,7 +23,7 @@ async fn room_with(members: usize) -> (FakeVobiz, vobiz::Client) {
     }
     let client = fake
         .client_builder()
-        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(5)))
+        .retry(common::fast_retry())
         .build()
         .unwrap();
     (fake, client)

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::ops::{self, Args, OPS, Op};
 use common::{AUTH_ID, TOKEN};
 use serde_json::{Value, json};
@@ -40,11 +38,7 @@ async fn server(response: ResponseTemplate) -> MockServer {
 fn client(server: &MockServer, attempts: u32) -> vobiz::Client {
     vobiz::Client::builder(AUTH_ID, TOKEN)
         .base_url(server.uri())
-        .retry(
-            vobiz::RetryPolicy::default()
-                .max_attempts(attempts)
-                .initial_backoff(Duration::from_millis(5)),
-        )
+        .retry(common::fast_retry().max_attempts(attempts))
         .build()
         .unwrap()
 }

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use common::World;
 use common::ops::{self, Args, OPS, Op};
 use percent_encoding::percent_decode_str;
@@ -136,8 +134,7 @@ proptest! {
 
     #[test]
     fn hangup_conference_sends_exactly_one_segment_or_nothing(name in tricky()) {
-        static W: OnceLock<World> = OnceLock::new();
-        let w = W.get_or_init(World::start);
+        let w = world!();
         let before = w.server.count();
         let outcome = w.rt.block_on(w.client.hangup_conference(&name)).map(|()| 204);
         let args = Args { auth_id: w.client.auth_id(), conference: &name, member: "" };
@@ -151,8 +148,7 @@ proptest! {
         conference in tricky(),
         member in tricky(),
     ) {
-        static W: OnceLock<World> = OnceLock::new();
-        let w = W.get_or_init(World::start);
+        let w = world!();
         let (op, before) = (&OPS[op], w.server.count());
         let args = Args { auth_id: &auth_id, conference: &conference, member: &member };
         let outcome = w.rt.block_on((op.call)(&w.client, args));

@@ -16,16 +16,10 @@ async fn setup(
     faults: impl IntoIterator<Item = Fault>,
     policy: RetryPolicy,
 ) -> (FakeVobiz, vobiz::Client) {
-    let fake = FakeVobiz::start().await.unwrap();
-    fake.add_conference(ROOM);
-    fake.push_faults(faults);
-    let client = fake.client_builder().retry(policy).build().unwrap();
-    (fake, client)
+    common::fake_with(&[ROOM], faults, policy).await
 }
 
-fn fast() -> RetryPolicy {
-    RetryPolicy::default().initial_backoff(Duration::from_millis(20))
-}
+use common::fast_retry as fast;
 
 #[tokio::test]
 async fn two_503s_then_success() {
@@ -126,6 +120,7 @@ async fn a_dropped_connection_is_retried_and_the_room_ends() {
         let outcome = client.hangup_conference_if_active(ROOM).await.unwrap();
         assert_eq!(outcome, Hangup::Ended, "applied: {applied}");
         assert_eq!(fake.requests().len(), 2);
+        assert!(!fake.is_active(ROOM), "applied: {applied}");
     }
 }
 
@@ -203,11 +198,8 @@ async fn generated_operations_are_retried_too() {
 
 #[tokio::test]
 async fn connection_refused_is_retried_and_counted() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
     let client = vobiz::Client::builder("MA_1", common::TOKEN)
-        .base_url(url)
+        .base_url(common::refused_url())
         .retry(fast())
         .build()
         .unwrap();

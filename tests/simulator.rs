@@ -1,5 +1,7 @@
 //! FakeVobiz behaves like the Vobiz conference endpoint, on the wire.
 
+mod common;
+
 use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz};
 use vobiz::{Error, Hangup};
 
@@ -47,10 +49,7 @@ async fn ends_a_known_room_once() {
 async fn wrong_or_missing_credentials_get_401() {
     let fake = FakeVobiz::start().await.unwrap();
     fake.add_conference("room");
-    let wrong = vobiz::Client::builder(FAKE_AUTH_ID, "not-the-token")
-        .base_url(fake.base_url())
-        .build()
-        .unwrap();
+    let wrong = common::wrong_token_client(&fake.base_url(), FAKE_AUTH_ID, "not-the-token");
     let err = wrong.hangup_conference("room").await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert!(err.message().unwrap().contains("authentication failed"));
@@ -84,7 +83,8 @@ async fn another_accounts_path_is_forbidden_with_the_nested_body() {
     let err = Error::from_api(result.unwrap_err()).await;
     assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
     assert_eq!(err.api_error().unwrap().code(), Some("FORBIDDEN"));
-    assert!(err.api_error().unwrap().request_id().is_some());
+    let request_id = err.api_error().unwrap().request_id().unwrap();
+    assert!(request_id.starts_with("fake-"), "{request_id}");
 }
 
 #[tokio::test]
@@ -96,14 +96,21 @@ async fn custom_credentials_and_odd_names() {
     fake.add_conference(name);
     fake.client().hangup_conference(name).await.unwrap();
     assert!(!fake.is_active(name));
+    let refused = FakeVobiz::with_credentials("MA", "bad\ntoken-1234")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.kind(),
+        std::io::ErrorKind::InvalidInput,
+        "{refused}"
+    );
     assert!(
-        FakeVobiz::with_credentials("MA", "bad\ntoken")
-            .await
-            .is_err()
+        refused
+            .to_string()
+            .contains("auth token must be printable ASCII"),
+        "{refused}"
     );
 }
-
-mod common;
 
 /// The simulator serves all 14 Conference operations the way the spec
 /// documents them.
@@ -148,11 +155,7 @@ async fn the_standalone_simulator_serves_on_a_chosen_port() {
     assert!(built.success());
     let deps = std::env::current_exe().unwrap();
     let examples = deps.parent().unwrap().parent().unwrap().join("examples");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut child = tokio::process::Command::new(examples.join("fake_vobiz"))
         .args(["--port", &port.to_string(), "--room", "standup:2"])
         .stdout(std::process::Stdio::piped())

@@ -8,7 +8,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::spelling::SPELLINGS;
 use tracing::field::{Field, Visit};
@@ -117,7 +116,7 @@ async fn run_scenarios() {
         .unwrap();
     let client = fake
         .client_builder()
-        .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(5)))
+        .retry(common::fast_retry())
         .build()
         .unwrap();
     for room in ["a", "b", "c"] {
@@ -134,10 +133,7 @@ async fn run_scenarios() {
     fake.push_faults(std::iter::repeat_n(Fault::status(500), 3));
     client.hangup_conference("c").await.unwrap_err(); // error after retries
     client.hangup_conference("..").await.unwrap_err(); // refused before sending
-    let wrong = vobiz::Client::builder("MA_TRACE", WRONG_TOKEN)
-        .base_url(fake.base_url())
-        .build()
-        .unwrap();
+    let wrong = common::wrong_token_client(&fake.base_url(), "MA_TRACE", WRONG_TOKEN);
     wrong.hangup_conference("c").await.unwrap_err(); // 401
 
     // Every other state-changing call of the handles.

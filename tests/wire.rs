@@ -65,6 +65,8 @@ async fn generated_operation_is_authenticated_too() {
         .await
         .unwrap();
     let sent = &server.received_requests().await.unwrap()[0];
+    assert_eq!(sent.method.as_str(), "DELETE");
+    assert_eq!(sent.url.path(), "/api/v1/Account/MA_TEST0001/Conference/r/");
     assert_eq!(sent.headers["x-auth-id"], AUTH_ID);
     assert_eq!(sent.headers["x-auth-token"], TOKEN);
 }
@@ -116,6 +118,12 @@ async fn no_content_is_ok_and_ended() {
         Hangup::Ended
     );
     client.hangup_conference("a").await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    for sent in &requests {
+        assert_eq!(sent.method.as_str(), "DELETE");
+        assert_eq!(sent.url.path(), "/api/v1/Account/MA_TEST0001/Conference/a/");
+    }
 }
 
 #[tokio::test]
@@ -221,8 +229,10 @@ async fn huge_body_is_cut_to_a_bounded_message() {
     let (result, _s) = hangup_against(ResponseTemplate::new(500).set_body_string(huge)).await;
     let err = result.unwrap_err();
     assert_eq!(err.status(), Some(500));
+    // Read up to the bound and no further: 64 KiB of the 8 MiB sent.
+    assert_eq!(err.api_error().unwrap().body().len(), 64 * 1024);
     let message = err.message().unwrap();
-    assert!(message.len() <= 1024 + '…'.len_utf8(), "{}", message.len());
+    assert!(message.len() <= 1024, "{}", message.len());
     assert!(err.to_string().len() < 2048);
 }
 
@@ -302,10 +312,10 @@ async fn refused_names_send_nothing() {
 
 #[tokio::test]
 async fn connection_refused_is_a_retryable_transport_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    let err = client(&url).hangup_conference("r").await.unwrap_err();
+    let err = client(&common::refused_url())
+        .hangup_conference("r")
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
@@ -342,28 +352,84 @@ async fn base_url_path_prefix_is_kept() {
 
 #[test]
 fn configuration_is_checked_at_build() {
-    let build = |b: vobiz::ClientBuilder| b.build().unwrap_err();
     let b = || vobiz::Client::builder(AUTH_ID, TOKEN);
+    let supplied = || common::http_client_builder().build().unwrap();
     let cases = [
-        build(b().base_url("http://api.vobiz.ai")),
-        build(b().base_url("ftp://127.0.0.1")),
-        build(b().base_url("not a url")),
-        build(b().base_url("https://user:pw@api.vobiz.ai")),
-        build(b().base_url("https://api.vobiz.ai/?x=1")),
-        build(vobiz::Client::builder(AUTH_ID, "tok\nen")),
-        build(vobiz::Client::builder(AUTH_ID, "")),
-        build(vobiz::Client::builder("", TOKEN)),
-        build(vobiz::Client::builder("..", TOKEN)),
-        build(vobiz::Client::builder("MA é", TOKEN)),
-        build(b().user_agent("a\r\nb")),
-        build(
+        (
+            b().base_url("http://api.vobiz.ai"),
+            "plain http to a non-loopback host",
+        ),
+        (b().base_url("ftp://127.0.0.1"), "must use https"),
+        (b().base_url("not-a-url"), "is not a URL"),
+        (
+            b().base_url("not a url"),
+            "contains whitespace or control characters",
+        ),
+        (
+            b().base_url("https://user:pw@api.vobiz.ai"),
+            "must not contain credentials",
+        ),
+        (
+            b().base_url("https://api.vobiz.ai/?x=1"),
+            "must not have a query or fragment",
+        ),
+        (
+            b().base_url("https://api.vobiz.ai/#top"),
+            "must not have a query or fragment",
+        ),
+        (
+            vobiz::Client::builder(AUTH_ID, "tok\nen-123456"),
+            "auth token must be printable ASCII",
+        ),
+        (vobiz::Client::builder(AUTH_ID, ""), "auth token is empty"),
+        (
+            vobiz::Client::builder(AUTH_ID, "short"),
+            "auth token is shorter than 8",
+        ),
+        (
+            vobiz::Client::builder("", TOKEN),
+            "auth ID must not be empty",
+        ),
+        (
+            vobiz::Client::builder("..", TOKEN),
+            "auth ID must not be `.` or `..`",
+        ),
+        (
+            vobiz::Client::builder("MA é", TOKEN),
+            "auth ID must be printable ASCII",
+        ),
+        (
+            b().user_agent("a\r\nb"),
+            "user agent must be printable ASCII",
+        ),
+        (
+            b().timeout(Duration::ZERO),
+            "timeout must be longer than zero",
+        ),
+        (
+            b().connect_timeout(Duration::ZERO),
+            "connect_timeout must be longer than zero",
+        ),
+        (
+            b().operation_timeout(Duration::ZERO),
+            "operation_timeout must be longer than zero",
+        ),
+        (
             b().connect_timeout(Duration::from_secs(1))
-                .http_client(common::http_client_builder().build().unwrap()),
+                .http_client(supplied()),
+            "connect_timeout cannot be applied to a supplied http_client",
+        ),
+        (
+            b().http_client(reqwest::Client::new()),
+            "the supplied http_client follows redirects",
         ),
     ];
-    for err in cases {
+    for (builder, reason) in cases {
+        let err = builder.build().unwrap_err();
         assert!(matches!(err, Error::Config(_)), "{err:?}");
-        assert!(!err.to_string().contains(TOKEN));
+        let shown = err.to_string();
+        assert!(shown.contains(reason), "{reason:?} not in {shown:?}");
+        assert!(!shown.contains(TOKEN));
     }
     b().base_url("http://api.vobiz.ai")
         .allow_insecure_http(true)

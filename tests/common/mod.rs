@@ -303,3 +303,58 @@ impl RouteServer {
         format!("http://{}", self.addr)
     }
 }
+
+/// A loopback port with nothing listening: connecting to it is refused.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A base URL whose connections are refused.
+pub fn refused_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// The default policy with a 5 ms first backoff, so that retrying tests
+/// stay fast while keeping the default attempts and caps.
+pub fn fast_retry() -> vobiz::RetryPolicy {
+    vobiz::RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(5))
+}
+
+/// A simulator with `rooms` active and `faults` queued, and a client of it
+/// with `policy`.
+pub async fn fake_with(
+    rooms: &[&str],
+    faults: impl IntoIterator<Item = vobiz::testing::Fault>,
+    policy: vobiz::RetryPolicy,
+) -> (vobiz::testing::FakeVobiz, vobiz::Client) {
+    let fake = vobiz::testing::FakeVobiz::start().await.unwrap();
+    for room in rooms {
+        fake.add_conference(*room);
+    }
+    fake.push_faults(faults);
+    let client = fake.client_builder().retry(policy).build().unwrap();
+    (fake, client)
+}
+
+/// A client of `base_url` for `auth_id` whose token the server will not
+/// accept.
+pub fn wrong_token_client(base_url: &str, auth_id: &str, token: &str) -> vobiz::Client {
+    vobiz::Client::builder(auth_id, token)
+        .base_url(base_url)
+        .retry(vobiz::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// A [`World`] of its own for the property test it is written in.
+#[macro_export]
+macro_rules! world {
+    () => {{
+        static WORLD: std::sync::OnceLock<$crate::common::World> = std::sync::OnceLock::new();
+        WORLD.get_or_init($crate::common::World::start)
+    }};
+}

@@ -73,8 +73,10 @@ mod tests {
 
     #[test]
     fn reads_plain_yaml_and_json() {
-        assert!(openapi_document("a.yaml", "openapi: 3.0.0\npaths: {}\n").is_ok());
-        assert!(openapi_document("a.json", r#"{"openapi": "3.0.0", "paths": {}}"#).is_ok());
+        let yaml = openapi_document("a.yaml", "openapi: 3.0.0\npaths: {}\n").unwrap();
+        assert_eq!(yaml["openapi"], "3.0.0");
+        let json = openapi_document("a.json", r#"{"openapi": "3.0.1", "paths": {}}"#).unwrap();
+        assert_eq!(json["openapi"], "3.0.1");
         let err = openapi_document("n.md", "# nothing here\n").unwrap_err();
         assert!(err.starts_with("n.md: no OpenAPI document"), "{err}");
     }

@@ -423,7 +423,11 @@ paths:
         let err = merge(&doc(BASE), &[source("c.md", &no_id)], false).unwrap_err();
         assert_eq!(err, "c.md: DELETE /c/ has no operationId");
         let swagger = "swagger: '2.0'\npaths: {}";
-        assert!(merge(&doc(BASE), &[source("s.json", swagger)], false).is_err());
+        let err = merge(&doc(BASE), &[source("s.json", swagger)], false).unwrap_err();
+        assert_eq!(
+            err,
+            r#"s.json: not an OpenAPI 3.0.x document (openapi: "missing")"#
+        );
     }
 
     #[test]
