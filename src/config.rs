@@ -320,7 +320,7 @@ impl ClientBuilder {
 /// With `rustls-ring`: rustls with the *ring* provider and the platform's
 /// certificate roots. reqwest's own `rustls` feature brings aws-lc, whose C
 /// build is the largest single cost of compiling this crate.
-#[cfg(feature = "rustls-ring")]
+#[cfg(all(feature = "rustls-ring", not(feature = "native-tls")))]
 fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let tls_error = |e: rustls::Error| Error::Config(format!("cannot set up TLS: {e}"));
@@ -335,8 +335,15 @@ fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, E
     Ok(builder.tls_backend_preconfigured(config))
 }
 
-/// Otherwise reqwest's configured backend (`rustls` with aws-lc, or `native-tls`).
-#[cfg(not(feature = "rustls-ring"))]
+/// With `native-tls`: the platform's TLS library, even when a rustls
+/// feature is enabled too (asking for it is the point of the feature).
+#[cfg(feature = "native-tls")]
+fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_native())
+}
+
+/// Otherwise reqwest's own backend: rustls with aws-lc.
+#[cfg(not(any(feature = "rustls-ring", feature = "native-tls")))]
 fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
     Ok(builder)
 }

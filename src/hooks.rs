@@ -404,3 +404,27 @@ impl ClientHooks<Inner> for generated::Client {
         Box::pin(self.inner.send(id, request).instrument(span)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The credentials are added marked sensitive, so that `http` and
+    /// reqwest print them as `Sensitive`, never as their value.
+    #[test]
+    fn credentials_are_marked_sensitive() {
+        let client = crate::Client::builder("MA_SENSITIVE", "token-sensitive-1")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let url = "http://127.0.0.1:9/api/v1/Account/MA_SENSITIVE/Conference/r/";
+        let mut request = reqwest::Request::new(reqwest::Method::DELETE, url.parse().unwrap());
+        client
+            .api()
+            .inner
+            .prepare(&mut request, "delete_conference")
+            .unwrap();
+        for name in [super::AUTH_ID, super::AUTH_TOKEN] {
+            assert!(request.headers()[&name].is_sensitive(), "{name}");
+        }
+        assert!(!format!("{request:?}").contains("token-sensitive-1"));
+    }
+}

@@ -208,6 +208,9 @@ pub enum Fault {
     /// Apply the request, then answer with this status and a Vobiz-shaped
     /// error body: the server acted, but the client is told it failed.
     StatusAfterApplying(u16),
+    /// Apply the request, then wait this long before answering: a client
+    /// that gives up first cannot know the request took effect.
+    DelayAfterApplying(Duration),
 }
 
 impl Fault {
@@ -254,6 +257,11 @@ impl Fault {
     /// [`Fault::StatusAfterApplying`].
     pub fn status_after_applying(status: u16) -> Self {
         Fault::StatusAfterApplying(status)
+    }
+
+    /// [`Fault::DelayAfterApplying`].
+    pub fn delay_after_applying(delay: Duration) -> Self {
+        Fault::DelayAfterApplying(delay)
     }
 }
 
@@ -622,6 +630,11 @@ async fn handle(
             };
             let _ = tokio::time::timeout(at_most, reached).await;
             Ok(respond(&state, &recorded))
+        }
+        Some(Fault::DelayAfterApplying(delay)) => {
+            let response = respond(&state, &recorded);
+            tokio::time::sleep(delay).await;
+            Ok(response)
         }
         Some(Fault::StatusAfterApplying(status)) => {
             respond(&state, &recorded);

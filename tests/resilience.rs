@@ -207,3 +207,147 @@ async fn connection_refused_is_retried_and_counted() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 3);
 }
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_waited_for() {
+    let at = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let (fake, client) = setup([Fault::status(429).with_header("Retry-After", at)], fast()).await;
+    let started = Instant::now();
+    client.hangup_conference(ROOM).await.unwrap();
+    // The date has whole seconds: the wait is between one and two.
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(fake.requests().len(), 2);
+    assert!(!fake.is_active(ROOM));
+}
+
+#[tokio::test]
+async fn retry_after_on_a_503_is_waited_for() {
+    let faults = [Fault::status(503).with_header("Retry-After", "1")];
+    let (fake, client) = setup(faults, fast()).await;
+    let started = Instant::now();
+    client.hangup_conference(ROOM).await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].received_at - requests[0].received_at >= Duration::from_secs(1));
+}
+
+/// The documented defaults, as values and on the wire.
+#[tokio::test]
+async fn the_defaults_are_as_documented() {
+    assert_eq!(vobiz::DEFAULT_TIMEOUT, Duration::from_secs(30));
+    assert_eq!(vobiz::DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+    let documented = RetryPolicy::none()
+        .max_attempts(3)
+        .initial_backoff(Duration::from_millis(200))
+        .max_backoff(Duration::from_secs(5))
+        .max_retry_after(Duration::from_secs(30));
+    assert_eq!(RetryPolicy::default(), documented);
+
+    // The 30 s cap: a longer Retry-After ends the call at once.
+    let faults = [Fault::status(429).with_header("Retry-After", "31")];
+    let (fake, client) = setup(faults, RetryPolicy::default()).await;
+    let started = Instant::now();
+    let err = client.hangup_conference(ROOM).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(
+        (err.status(), err.attempts(), fake.requests().len()),
+        (Some(429), 1, 1)
+    );
+
+    // Backoff ceilings of 200 ms, then 400 ms (full jitter below them).
+    let (fake, client) = setup(
+        [Fault::status(503), Fault::status(503)],
+        RetryPolicy::default(),
+    )
+    .await;
+    client.hangup_conference(ROOM).await.unwrap();
+    let at: Vec<Instant> = fake.requests().iter().map(|r| r.received_at).collect();
+    assert_eq!(at.len(), 3);
+    let slack = Duration::from_millis(100);
+    assert!(
+        at[1] - at[0] <= Duration::from_millis(200) + slack,
+        "{:?}",
+        at[1] - at[0]
+    );
+    assert!(
+        at[2] - at[1] <= Duration::from_millis(400) + slack,
+        "{:?}",
+        at[2] - at[1]
+    );
+}
+
+/// An attempt whose outcome is unknown, then a 404: the room is gone, most
+/// likely by that attempt, so the hangup succeeded. After a timeout and
+/// after a 5xx, as after a dropped connection.
+#[tokio::test]
+async fn a_404_after_an_uncertain_attempt_is_success() {
+    let cases = [
+        Fault::delay_after_applying(Duration::from_millis(600)),
+        Fault::status_after_applying(500),
+        Fault::status_after_applying(503),
+    ];
+    for fault in cases {
+        let fake = FakeVobiz::start().await.unwrap();
+        fake.add_conference(ROOM);
+        fake.push_faults([fault.clone()]);
+        let client = fake
+            .client_builder()
+            .timeout(Duration::from_millis(200))
+            .retry(fast())
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.hangup_conference_if_active(ROOM).await.unwrap(),
+            Hangup::Ended,
+            "{fault:?}"
+        );
+        assert_eq!(fake.requests().len(), 2, "{fault:?}");
+        assert!(!fake.is_active(ROOM));
+    }
+}
+
+#[tokio::test]
+async fn a_408_is_retried() {
+    let (fake, client) = setup([Fault::status(408)], fast()).await;
+    client.hangup_conference(ROOM).await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+    assert!(!fake.is_active(ROOM));
+}
+
+/// POSTs are never repeated once they may have reached the server; a
+/// refused connection reached nothing, so it is.
+#[tokio::test]
+async fn a_post_is_not_retried_but_a_refused_connection_is() {
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.join(ROOM, "+15550100");
+    fake.push_faults([Fault::status(503)]);
+    let client = fake.client_builder().retry(fast()).build().unwrap();
+    let err = client
+        .conference(ROOM)
+        .members("1")
+        .mute()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.status(), err.attempts(), fake.requests().len()),
+        (Some(503), 1, 1)
+    );
+
+    let refused = vobiz::Client::builder("MA_1", common::TOKEN)
+        .base_url(common::refused_url())
+        .retry(fast())
+        .build()
+        .unwrap();
+    let err = refused
+        .conference(ROOM)
+        .members("1")
+        .mute()
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), 3, "{err:?}");
+}

@@ -218,4 +218,21 @@ fn a_bad_import_leaves_the_spec_untouched() {
         "{out}"
     );
     assert_eq!(read(dir, "openapi/vobiz.yaml"), before);
+
+    // `--replace` takes the new definition, and changes only its line.
+    let (ok, out) = cargo(dir, &["xtask", "import", "--replace", "conflict.yaml"]);
+    assert!(ok, "{out}");
+    let replaced = read(dir, "openapi/vobiz.yaml");
+    assert_eq!(replaced, before.replace("Conference deleted", "Gone"));
+
+    // `codegen --out` writes what `codegen` prints.
+    let (ok, printed) = cargo(dir, &["xtask", "codegen"]);
+    assert!(ok, "{printed}");
+    let (ok, out) = cargo(dir, &["xtask", "codegen", "--out", "generated.rs"]);
+    assert!(ok, "{out}");
+    assert_eq!(read(dir, "generated.rs"), printed);
+    assert!(
+        printed.contains("pub async fn kick_member<'a>"),
+        "{printed}"
+    );
 }

@@ -446,3 +446,133 @@ fn public_types_are_thread_safe() {
     assert_send_sync_clone::<vobiz::Client>();
     assert_send_sync::<Error>();
 }
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so
+/// a connection attempt hangs until the client's connect timeout.
+fn unanswering_listener() -> (
+    std::net::SocketAddr,
+    Vec<std::net::TcpStream>,
+    tokio::net::TcpListener,
+) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut filling = Vec::new();
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)) {
+        filling.push(stream);
+        assert!(filling.len() < 64, "the accept queue does not fill");
+    }
+    (addr, filling, listener)
+}
+
+#[tokio::test]
+async fn the_connect_timeout_ends_a_connection_that_never_completes() {
+    let (addr, _filling, _listener) = unanswering_listener();
+    let client = vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(Duration::from_millis(300))
+        .retry(vobiz::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.hangup_conference("r").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn the_user_agent_is_ours_unless_set_and_overrides_a_supplied_clients() {
+    let server = server_answering(ResponseTemplate::new(204)).await;
+    let own = vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(server.uri())
+        .user_agent("moderator/2.1")
+        .build()
+        .unwrap();
+    own.hangup_conference("r").await.unwrap();
+    let supplied = vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(server.uri())
+        .http_client(
+            common::http_client_builder()
+                .user_agent("theirs/1")
+                .build()
+                .unwrap(),
+        )
+        .user_agent("moderator/2.2")
+        .build()
+        .unwrap();
+    supplied.hangup_conference("r").await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests[0].headers["user-agent"], "moderator/2.1");
+    assert_eq!(requests[1].headers["user-agent"], "moderator/2.2");
+}
+
+#[tokio::test]
+async fn the_timeout_applies_to_a_supplied_client_too() {
+    let slow = ResponseTemplate::new(204).set_delay(Duration::from_secs(5));
+    let server = server_answering(slow).await;
+    let client = vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(server.uri())
+        .http_client(common::http_client_builder().build().unwrap())
+        .timeout(Duration::from_millis(200))
+        .retry(vobiz::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.hangup_conference("r").await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// `allow_insecure_http` lets plain http go to a host that is not loopback
+/// by name (here a made-up name resolved to a loopback server).
+#[tokio::test]
+async fn allow_insecure_http_sends_over_plain_http() {
+    let server = server_answering(ResponseTemplate::new(204)).await;
+    let port = server.address().port();
+    let http = || {
+        common::http_client_builder()
+            .resolve("insecure.vobiz.test", *server.address())
+            .build()
+            .unwrap()
+    };
+    let base = format!("http://insecure.vobiz.test:{port}");
+    let builder = || {
+        vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(&base)
+            .http_client(http())
+    };
+    let refused = builder().build().unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("plain http to a non-loopback host"),
+        "{refused}"
+    );
+    builder()
+        .allow_insecure_http(true)
+        .build()
+        .unwrap()
+        .hangup_conference("r")
+        .await
+        .unwrap();
+    let sent = &server.received_requests().await.unwrap()[0];
+    assert_eq!(sent.headers["x-auth-token"], TOKEN);
+    assert_eq!(
+        sent.headers["host"],
+        format!("insecure.vobiz.test:{port}").as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_without_a_location_says_so() {
+    let (result, _s) = hangup_against(ResponseTemplate::new(302)).await;
+    match result.unwrap_err() {
+        Error::Redirect { status, location } => {
+            assert_eq!((status, location.as_str()), (302, "(no Location header)"))
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -370,6 +370,27 @@ paths:
     }
 
     #[test]
+    fn the_vendored_metadata_stays() {
+        let other = GET_B.replace(
+            "info: {title: Vobiz API, version: '1.0', description: published another day}",
+            "info: {title: Other, version: '2.0'}\nservers: [{url: 'https://elsewhere.example'}]\nsecurity: [{Bearer: []}]",
+        );
+        let base = doc(&format!(
+            "{BASE}security: [{{AuthID: [], AuthToken: []}}]\n"
+        ));
+        let out = merge(&base, &[source("b.md", &other)], false).unwrap();
+        assert_eq!(out["info"]["title"], "Vobiz API");
+        assert_eq!(out["info"]["version"], "1.0");
+        assert_eq!(out["servers"][0]["url"], "https://api.vobiz.ai");
+        assert!(
+            out["security"][0].get("AuthID").is_some(),
+            "{:?}",
+            out["security"]
+        );
+        assert!(out["security"][0].get("Bearer").is_none());
+    }
+
+    #[test]
     fn importing_twice_is_a_no_op() {
         let once = merge(&doc(BASE), &[source("b.md", GET_B)], false).unwrap();
         let twice = merge(&once, &[source("b.md", GET_B)], false).unwrap();
