@@ -3,8 +3,12 @@
 //! (b) `client.api().delete_conference`, (c) `client.hangup_conference`;
 //! then the bulk API over many names with its peak memory.
 //!
-//! Full run: `cargo bench --bench compare`. Quick check that it works:
-//! `cargo test --bench compare -- --smoke` (what CI runs).
+//! Full run: `cargo bench --bench compare`; with `-- --check` it also exits
+//! non-zero when a target is missed (median latency ratio to (a) at most
+//! 1.08, throughput ratio at least 0.93, the bulk sweep's peak RSS under
+//! 64 MiB). Quick check that it works: `cargo test --bench compare --
+//! --smoke` (what CI runs; timing on a shared machine is too noisy to gate
+//! on).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -31,9 +35,9 @@ struct Sizes {
 
 const FULL: Sizes = Sizes {
     latency_calls: 5_000,
-    throughput_calls: 10_000,
+    throughput_calls: 6_000,
     concurrency: 64,
-    rounds: 15,
+    rounds: 31,
     bulk_names: 100_000,
 };
 
@@ -87,9 +91,15 @@ struct Clients {
 impl Clients {
     fn new(addr: SocketAddr) -> Self {
         let base = format!("http://{addr}");
+        // Configured as a careful hand-written client would be, and as ours
+        // is: no redirects, the same User-Agent and the same timeouts (a
+        // timeout costs a timer per request; leaving it out of (a) only
+        // would measure that choice, not this crate).
         let raw = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(vobiz::DEFAULT_USER_AGENT)
+            .timeout(vobiz::DEFAULT_TIMEOUT)
+            .connect_timeout(vobiz::DEFAULT_CONNECT_TIMEOUT)
             .build()
             .unwrap();
         let vobiz = vobiz::Client::builder(AUTH_ID, TOKEN)
@@ -235,7 +245,13 @@ fn bulk_child(names: usize, concurrency: usize) {
     println!("{ended} {:.0} {peak}", ended as f64 / elapsed.as_secs_f64());
 }
 
-fn run_bulk(names: usize, concurrency: usize) -> String {
+/// The bulk sweep's result: names per second and peak RSS in kB.
+struct Bulk {
+    report: String,
+    peak_kb: Option<u64>,
+}
+
+fn run_bulk(names: usize, concurrency: usize) -> Bulk {
     let output = Command::new(std::env::current_exe().unwrap())
         .args(["--bulk-child", &names.to_string(), &concurrency.to_string()])
         .output()
@@ -251,10 +267,42 @@ fn run_bulk(names: usize, concurrency: usize) -> String {
     assert_eq!(ended, names, "every name must be reported once");
     let rate = parts.next().unwrap();
     let peak: Vec<&str> = parts.collect();
-    format!(
-        "bulk hangup_conferences: {names} names at concurrency {concurrency}: {rate} names/s, peak RSS {}",
-        peak.join(" ")
-    )
+    Bulk {
+        report: format!(
+            "bulk hangup_conferences: {names} names at concurrency {concurrency}: {rate} names/s, peak RSS {}",
+            peak.join(" ")
+        ),
+        peak_kb: peak.first().and_then(|kb| kb.parse().ok()),
+    }
+}
+
+/// The README's targets, checked: the misses, if any.
+fn misses(lat: &[(Duration, Duration); 3], tput: &[(f64, f64); 3], bulk: &Bulk) -> Vec<String> {
+    const MAX_LATENCY_RATIO: f64 = 1.08;
+    const MIN_THROUGHPUT_RATIO: f64 = 0.93;
+    const MAX_PEAK_KB: u64 = 64 * 1024;
+    let mut misses = Vec::new();
+    for variant in 1..3 {
+        let ratio = lat[variant].0.as_secs_f64() / lat[0].0.as_secs_f64();
+        if ratio > MAX_LATENCY_RATIO {
+            misses.push(format!(
+                "{}: median latency ratio {ratio:.3} > {MAX_LATENCY_RATIO}",
+                NAMES[variant]
+            ));
+        }
+        if tput[variant].1 < MIN_THROUGHPUT_RATIO {
+            misses.push(format!(
+                "{}: throughput ratio {:.3} < {MIN_THROUGHPUT_RATIO}",
+                NAMES[variant], tput[variant].1
+            ));
+        }
+    }
+    match bulk.peak_kb {
+        Some(kb) if kb < MAX_PEAK_KB => {}
+        Some(kb) => misses.push(format!("bulk peak RSS {kb} kB >= {MAX_PEAK_KB} kB")),
+        None => misses.push("bulk peak RSS unknown".to_owned()),
+    }
+    misses
 }
 
 fn main() {
@@ -334,5 +382,18 @@ fn main() {
             NAMES[i]
         );
     }
-    println!("\n{}", run_bulk(sizes.bulk_names, sizes.concurrency));
+    let bulk = run_bulk(sizes.bulk_names, sizes.concurrency);
+    println!("\n{}", bulk.report);
+    if args.iter().any(|a| a == "--check") {
+        let misses = misses(&lat, &tput, &bulk);
+        if misses.is_empty() {
+            println!("\ncheck: every target met");
+        } else {
+            println!("\ncheck: {} target(s) missed", misses.len());
+            for miss in &misses {
+                println!("  {miss}");
+            }
+            std::process::exit(1);
+        }
+    }
 }
