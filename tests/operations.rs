@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::answering as server;
 use common::ops::{self, Args, OPS, Op};
 use common::{AUTH_ID, TOKEN};
 use serde_json::{Value, json};
@@ -24,15 +25,6 @@ fn answer(status: u16, body: &str) -> ResponseTemplate {
     } else {
         response.set_body_raw(body.as_bytes().to_vec(), "application/json")
     }
-}
-
-async fn server(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    server
 }
 
 fn client(server: &MockServer, attempts: u32) -> vobiz::Client {

@@ -8,8 +8,6 @@
 
 mod common;
 
-use common::tls_server;
-
 #[test]
 fn own_client_verifies_and_completes_an_https_round_trip() {
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
@@ -23,31 +21,6 @@ fn own_client_verifies_and_completes_an_https_round_trip() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let (addr, seen) = tls_server(&key).await;
-        let base = format!("https://localhost:{}", addr.port());
-        let client = vobiz::Client::builder("MA_TLS", "tls-token")
-            .base_url(&base)
-            .build()
-            .unwrap();
-        client.hangup_conference("room 1").await.unwrap();
-        assert_eq!(
-            seen.lock().unwrap().clone(),
-            vec![(
-                "/api/v1/Account/MA_TLS/Conference/room%201/".to_owned(),
-                Some("tls-token".to_owned())
-            )]
-        );
-
-        // A certificate for another name is refused before anything is sent.
-        let other = rcgen::generate_simple_self_signed(vec!["elsewhere.test".to_owned()]).unwrap();
-        let (addr, seen) = tls_server(&other).await;
-        let client = vobiz::Client::builder("MA_TLS", "tls-token")
-            .base_url(format!("https://localhost:{}", addr.port()))
-            .retry(vobiz::RetryPolicy::none())
-            .build()
-            .unwrap();
-        let err = client.hangup_conference("room").await.unwrap_err();
-        assert!(matches!(err, vobiz::Error::Transport { .. }), "{err:?}");
-        assert!(seen.lock().unwrap().is_empty());
+        common::own_client_https(&key, "tls-token-own").await;
     });
 }

@@ -5,22 +5,14 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
+use common::answering as server_answering;
 use common::{AUTH_ID, TOKEN, client};
 use serde_json::json;
 use vobiz::{Error, Hangup};
-use wiremock::matchers::{any, method, path};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ROOM_PATH: &str = "/api/v1/Account/MA_TEST0001/Conference/My%20Room/";
-
-async fn server_answering(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    server
-}
 
 async fn hangup_against(response: ResponseTemplate) -> (Result<(), Error>, MockServer) {
     let server = server_answering(response).await;

@@ -358,3 +358,48 @@ macro_rules! world {
         WORLD.get_or_init($crate::common::World::start)
     }};
 }
+
+/// A wiremock server answering every request with `response`.
+pub async fn answering(response: wiremock::ResponseTemplate) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The HTTPS round trip through the client vobiz builds itself, with
+/// `key`'s certificate as the one trusted root (the caller has pointed
+/// `SSL_CERT_FILE` at it): a request to a server with that certificate
+/// arrives with the token; one to a server whose certificate names another
+/// host is refused before anything is sent. Returns that refusal.
+pub async fn own_client_https(
+    key: &rcgen::CertifiedKey<rcgen::KeyPair>,
+    token: &str,
+) -> vobiz::Error {
+    let (addr, seen) = tls_server(key).await;
+    let client = vobiz::Client::builder("MA_TLS", token)
+        .base_url(format!("https://localhost:{}", addr.port()))
+        .build()
+        .unwrap();
+    client.hangup_conference("room 1").await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        vec![(
+            "/api/v1/Account/MA_TLS/Conference/room%201/".to_owned(),
+            Some(token.to_owned())
+        )]
+    );
+    let other = rcgen::generate_simple_self_signed(vec!["elsewhere.test".to_owned()]).unwrap();
+    let (addr, seen) = tls_server(&other).await;
+    let client = vobiz::Client::builder("MA_TLS", token)
+        .base_url(format!("https://localhost:{}", addr.port()))
+        .retry(vobiz::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.hangup_conference("room").await.unwrap_err();
+    assert!(matches!(err, vobiz::Error::Transport { .. }), "{err:?}");
+    assert!(seen.lock().unwrap().is_empty());
+    err
+}
