@@ -11,16 +11,8 @@ mod common;
 
 #[test]
 fn native_tls_verifies_and_completes_an_https_round_trip() {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let roots = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(roots.path(), key.cert.pem()).unwrap();
-    // SAFETY: the only test in this binary, before its runtime starts threads.
-    unsafe { std::env::set_var("SSL_CERT_FILE", roots.path()) };
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // SAFETY: the only test in this binary, and no thread exists yet.
+    let (key, _roots, rt) = unsafe { common::trusting_a_new_certificate() };
     rt.block_on(async {
         let refused = common::own_client_https(&key, "tls-token-native").await;
         // OpenSSL said no, not rustls.

@@ -403,3 +403,29 @@ pub async fn own_client_https(
     assert!(seen.lock().unwrap().is_empty());
     err
 }
+
+/// Makes a certificate for `localhost` the one root this process trusts
+/// (`SSL_CERT_FILE`, read by OpenSSL and by the platform verifier on Linux),
+/// and a runtime to use it from. Keep the returned file for as long as the
+/// runtime.
+///
+/// # Safety
+///
+/// Sets an environment variable: call it first in a test binary's only
+/// test, before any other thread exists.
+pub unsafe fn trusting_a_new_certificate() -> (
+    rcgen::CertifiedKey<rcgen::KeyPair>,
+    tempfile::NamedTempFile,
+    tokio::runtime::Runtime,
+) {
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let roots = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(roots.path(), key.cert.pem()).unwrap();
+    // SAFETY: the caller promises no other thread exists yet.
+    unsafe { std::env::set_var("SSL_CERT_FILE", roots.path()) };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    (key, roots, rt)
+}
