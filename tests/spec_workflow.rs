@@ -57,11 +57,16 @@ fn target_dir() -> PathBuf {
 ///
 /// The copy shares this build's target directory, and cargo names a path
 /// crate's artifacts the same wherever it lives: the copy's `vobiz`, built
-/// from another spec, would overwrite this tree's. A profile setting of no
-/// consequence for `vobiz` gives the copy artifacts of its own.
+/// from another spec, would overwrite this tree's, and either tree's
+/// generator could be taken for the other's. A profile setting of no
+/// consequence gives the copy's path packages artifacts of their own.
 fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO"))
         .args(["--config", "profile.dev.package.vobiz.codegen-units=255"])
+        .args([
+            "--config",
+            "profile.dev.package.vobiz-codegen.codegen-units=255",
+        ])
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())

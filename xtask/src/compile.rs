@@ -40,13 +40,7 @@ fn build(root: &Path, target: &Path, candidate: &Path, spec: &str) -> Result<(),
         // out keeps the first check short.
         .args(["build", "--quiet", "--locked", "--lib", "-p", "vobiz"])
         .args(["--profile", "import-check", "--no-default-features"])
-        .args([
-            "--config",
-            &format!(
-                "profile.import-check.package.vobiz.codegen-units={}",
-                salt(root)
-            ),
-        ])
+        .args(salted(root))
         .current_dir(root)
         .env("CARGO_TARGET_DIR", target)
         .env("VOBIZ_SPEC", candidate)
@@ -61,6 +55,24 @@ fn build(root: &Path, target: &Path, candidate: &Path, spec: &str) -> Result<(),
         "the generated code does not compile:\n{}",
         first.join("\n")
     ))
+}
+
+/// The `--config` arguments that give this checkout's path packages (the
+/// crate, and the generator its build script runs) artifacts of their own:
+/// cargo names them the same in every checkout, and judges them fresh by
+/// file times, so another checkout's older generator could otherwise be
+/// taken for this one's.
+fn salted(root: &Path) -> Vec<String> {
+    let salt = salt(root);
+    ["vobiz", "vobiz-codegen"]
+        .iter()
+        .flat_map(|package| {
+            [
+                "--config".to_owned(),
+                format!("profile.import-check.package.{package}.codegen-units={salt}"),
+            ]
+        })
+        .collect()
 }
 
 /// A number in 1..=250 that tells checkouts apart (see the module docs).
