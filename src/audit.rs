@@ -12,10 +12,9 @@ use crate::retry::CallReport;
 
 /// What one audited call was about.
 pub(crate) struct Audited<'a> {
-    /// The spec's operationId, e.g. `kick-member`.
-    pub operation: &'a str,
-    /// The HTTP method the operation uses.
-    pub method: &'static str,
+    /// The spec's operationId, e.g. `kick-member`; its method comes from the
+    /// generated operation table.
+    pub operation: &'static str,
     /// The conference, unless the call is account-wide.
     pub conference: Option<&'a str>,
     /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
@@ -27,11 +26,10 @@ pub(crate) struct Audited<'a> {
 pub(crate) struct Ended<'a> {
     /// A word for what happened: `ended`, `applied`, `not_active`, `error`...
     pub outcome: &'a str,
-    /// The final status, when the server answered.
-    pub status: Option<u16>,
     /// Vobiz's id for the call, from a success body or the error.
     pub api_id: Option<&'a str>,
     pub error: Option<&'a Error>,
+    /// Attempts, and the final status when the server answered.
     pub report: CallReport,
 }
 
@@ -39,20 +37,23 @@ pub(crate) struct Ended<'a> {
 pub(crate) fn record(call: &Audited, ended: &Ended) {
     let Ended {
         outcome,
-        status,
         api_id,
         error,
         report,
     } = *ended;
+    let method = crate::generated::OPERATIONS
+        .iter()
+        .find(|spec| spec.operation_id == call.operation)
+        .map(|spec| spec.method);
     tracing::event!(
         target: "vobiz::audit",
         tracing::Level::INFO,
         vobiz.operation = call.operation,
-        http.request.method = call.method,
+        http.request.method = method,
         vobiz.conference = call.conference,
         vobiz.members = call.members,
         vobiz.outcome = outcome,
-        http.response.status_code = status,
+        http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
         vobiz.api_id = api_id.or_else(|| error.and_then(Error::api_id)),
         error.type = error.map(|e| tracing::field::display(e.error_type())),

@@ -121,9 +121,8 @@ impl Client {
     /// registry of the rooms you create, as Vobiz advises, and sweep that with
     /// [`hangup_conferences`](Self::hangup_conferences).
     pub async fn list_conferences(&self) -> Result<Vec<String>, Error> {
-        let operation = self.api.list_conferences(&self.auth_id);
-        let (result, _) = call_reporting(operation).await;
-        Ok(result?.into_inner().conferences)
+        let listed = self.call(self.api.list_conferences(&self.auth_id)).await?;
+        Ok(listed.into_inner().conferences)
     }
 
     /// Ends **every** conference on the account at once.
@@ -135,7 +134,6 @@ impl Client {
     pub async fn hangup_all_conferences(&self) -> Result<(), Error> {
         let call = Audited {
             operation: "delete-all-conferences",
-            method: "DELETE",
             conference: None,
             members: None,
         };
@@ -190,15 +188,11 @@ impl Client {
         };
         let call = Audited {
             operation: "delete-conference",
-            method: "DELETE",
             conference: Some(name),
             members: None,
         };
         let ended = Ended {
             outcome,
-            status: result
-                .as_ref()
-                .map_or_else(Error::status, |r| Some(r.status().as_u16())),
             api_id: result.as_ref().err().and_then(Error::api_id),
             error: result.as_ref().err().filter(|_| outcome == "error"),
             report,

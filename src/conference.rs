@@ -86,7 +86,7 @@ impl Conference {
         let operation = api.get_conference(self.client.auth_id(), &self.name);
         let (result, report) = crate::client::call_reporting(operation).await;
         let answer = result?;
-        let status = answer.status().as_u16();
+        let (status, headers) = (answer.status(), answer.headers().clone());
         match answer.into_inner() {
             types::GetConferenceResponse::ConferenceDetails {
                 conference_name,
@@ -96,7 +96,7 @@ impl Conference {
                 api_id,
             } => {
                 let decode = |message: String| Error::Decode {
-                    status: Some(status),
+                    status: Some(status.as_u16()),
                     message,
                 };
                 Ok(ConferenceDetails {
@@ -116,11 +116,8 @@ impl Conference {
             }
             types::GetConferenceResponse::CurrentLiveRetrievalFailure { api_id, error } => {
                 let body = serde_json::json!({"error": error.to_string(), "api_id": api_id});
-                let api_error = crate::ApiError::from_parts(
-                    answer_status(status),
-                    &Default::default(),
-                    body.to_string().as_bytes(),
-                );
+                let api_error =
+                    crate::ApiError::from_parts(status, &headers, body.to_string().as_bytes());
                 Err(Error::LiveRetrievalFailed(api_error).with_report(report))
             }
         }
@@ -148,39 +145,25 @@ impl Conference {
         };
         let api = self.client.api();
         let operation = api.start_conference_recording(self.client.auth_id(), &self.name, &body);
-        accepted(
-            &self.audited("start-conference-recording", "POST"),
-            "",
-            operation,
-        )
-        .await
+        accepted(&self.audited("start-conference-recording"), "", operation).await
     }
 
     /// Stops the room's recording. Only Vobiz's 204 is success.
     pub async fn stop_recording(&self) -> Result<(), Error> {
         let api = self.client.api();
         let operation = api.stop_conference_recording(self.client.auth_id(), &self.name);
-        accepted(
-            &self.audited("stop-conference-recording", "DELETE"),
-            "",
-            operation,
-        )
-        .await
-        .map(drop)
+        accepted(&self.audited("stop-conference-recording"), "", operation)
+            .await
+            .map(drop)
     }
 
-    fn audited(&self, operation: &'static str, method: &'static str) -> Audited<'_> {
+    fn audited(&self, operation: &'static str) -> Audited<'_> {
         Audited {
             operation,
-            method,
             conference: Some(&self.name),
             members: None,
         }
     }
-}
-
-fn answer_status(status: u16) -> reqwest::StatusCode {
-    reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK)
 }
 
 /// Refuses, before any I/O, a URL Vobiz could not fetch or call: not

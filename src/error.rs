@@ -417,11 +417,9 @@ impl Error {
     /// [`Client::call`](crate::Client::call); [`Error::from_api`] alone can
     /// only see it on responses the spec does not describe.
     pub fn attempts(&self) -> u32 {
-        match self {
+        match self.cause() {
             Error::InvalidInput(_) | Error::Config(_) => 0,
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Redirect { .. } | Error::Decode { .. } => 1,
-            Error::PartlyApplied { source, .. } => source.attempts(),
             other => other.api_error().map_or(1, ApiError::attempts),
         }
     }
@@ -439,16 +437,36 @@ impl Error {
     pub(crate) fn with_attempts(mut self, n: u32) -> Self {
         match &mut self {
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts = n,
+            other => {
+                if let Some(e) = other.response_mut() {
+                    e.0.attempts = n;
+                }
+            }
+        }
+        self
+    }
+
+    /// The error a server answer made, for the variants that hold one.
+    fn response_mut(&mut self) -> Option<&mut ApiError> {
+        match self {
             Error::NotFound(e)
             | Error::Unauthorized(e)
             | Error::Forbidden(e)
             | Error::RateLimited(e)
             | Error::Server(e)
             | Error::LiveRetrievalFailed(e)
-            | Error::Api(e) => e.0.attempts = n,
-            _ => {}
+            | Error::Api(e) => Some(e),
+            _ => None,
         }
-        self
+    }
+
+    /// The error that decides what this one means: a part-way failure means
+    /// what its failing request's error means.
+    fn cause(&self) -> &Error {
+        match self {
+            Error::PartlyApplied { source, .. } => source.cause(),
+            other => other,
+        }
     }
 
     /// Turns the error of any generated operation into a [`vobiz::Error`](Error),
@@ -507,7 +525,7 @@ impl Error {
 
     /// The details the server sent, for the variants that come from a response.
     pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
+        match self.cause() {
             Error::NotFound(e)
             | Error::Unauthorized(e)
             | Error::Forbidden(e)
@@ -515,41 +533,34 @@ impl Error {
             | Error::Server(e)
             | Error::LiveRetrievalFailed(e)
             | Error::Api(e) => Some(e),
-            Error::PartlyApplied { source, .. } => source.api_error(),
             _ => None,
         }
     }
 
     /// The HTTP status, if the server answered.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Error::Redirect { status, .. } => Some(*status),
             Error::Decode { status, .. } => *status,
-            Error::PartlyApplied { source, .. } => source.status(),
             other => other.api_error().map(ApiError::status),
         }
     }
 
     /// True for a 404: the conference (or other resource) does not exist.
     pub fn is_not_found(&self) -> bool {
-        match self {
-            Error::NotFound(_) => true,
-            Error::PartlyApplied { source, .. } => source.is_not_found(),
-            _ => false,
-        }
+        matches!(self.cause(), Error::NotFound(_))
     }
 
     /// OpenTelemetry's `error.type` for this error: the status code for an
     /// answer, else a short name of the kind.
     pub(crate) fn error_type(&self) -> std::borrow::Cow<'static, str> {
-        match self {
+        match self.cause() {
             Error::InvalidInput(_) => "invalid_input".into(),
             Error::Config(_) => "config".into(),
             Error::Timeout { .. } => "timeout".into(),
             Error::Transport { .. } => "transport".into(),
             Error::Decode { .. } => "decode".into(),
             Error::LiveRetrievalFailed(_) => "live_retrieval_failed".into(),
-            Error::PartlyApplied { source, .. } => source.error_type(),
             other => other
                 .status()
                 .map_or("unknown".into(), |s| s.to_string().into()),
@@ -568,12 +579,11 @@ impl Error {
     /// [`RetryPolicy`](crate::RetryPolicy) allows; [`crate::retry`] says
     /// why 500 is among them.
     pub fn is_retryable(&self) -> bool {
-        match self {
+        match self.cause() {
             Error::Timeout { source, .. } | Error::Transport { source, .. } => {
                 crate::retry::is_transient(source)
             }
             Error::LiveRetrievalFailed(_) => true,
-            Error::PartlyApplied { source, .. } => source.is_retryable(),
             Error::Decode { .. } => false,
             other => other
                 .status()

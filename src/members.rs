@@ -274,14 +274,13 @@ pub(crate) async fn accepted<T: AnswerBody>(
     let (result, report): (Result<ResponseValue<T>, Error>, CallReport) =
         crate::client::call_reporting(operation).await;
     let result = result.map(|answer| Accepted::from_answer(requested, &answer));
-    let (outcome, status, api_id) = match &result {
-        Ok(a) => ("applied", Some(a.status()), a.api_id()),
-        Err(e) if e.is_not_found() => ("not_found", e.status(), None),
-        Err(e) => ("error", e.status(), None),
+    let (outcome, api_id) = match &result {
+        Ok(a) => ("applied", a.api_id()),
+        Err(e) if e.is_not_found() => ("not_found", None),
+        Err(_) => ("error", None),
     };
     let ended = Ended {
         outcome,
-        status,
         api_id,
         error: result.as_ref().err(),
         report,
@@ -305,10 +304,10 @@ pub struct Members {
 
 /// One member call, by the generated operation it sends.
 macro_rules! member_action {
-    ($(#[$doc:meta])* $name:ident, $op:literal, $method:literal, $generated:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:literal, $generated:ident) => {
         $(#[$doc])*
         pub async fn $name(&self) -> Result<MemberOutcome, Error> {
-            self.act($op, $method, |api, auth, room, id: String| async move {
+            self.act($op, |api, auth, room, id: String| async move {
                 api.$generated(auth, room, &id).await
             })
             .await
@@ -332,35 +331,35 @@ impl Members {
     member_action!(
         /// Hangs up the members' calls: they leave the conference and their
         /// calls end.
-        hangup, "hangup-member", "DELETE", hangup_member
+        hangup, "hangup-member", hangup_member
     );
     member_action!(
         /// Removes the members from the conference; their calls go on with
         /// the rest of their XML flow.
-        kick, "kick-member", "POST", kick_member
+        kick, "kick-member", kick_member
     );
     member_action!(
         /// Mutes the members: the others stop hearing them; they still hear
         /// the room.
-        mute, "mute-member", "POST", mute_member
+        mute, "mute-member", mute_member
     );
     member_action!(
         /// Unmutes the members; succeeds even if they were not muted.
-        unmute, "unmute-member", "DELETE", unmute_member
+        unmute, "unmute-member", unmute_member
     );
     member_action!(
         /// Deafens the members: they stop hearing the room; they can still
         /// speak.
-        deafen, "deaf-member", "POST", deaf_member
+        deafen, "deaf-member", deaf_member
     );
     member_action!(
         /// Lets the members hear the room again; succeeds even if they were
         /// not deafened.
-        undeafen, "undeaf-member", "DELETE", undeaf_member
+        undeafen, "undeaf-member", undeaf_member
     );
     member_action!(
         /// Stops audio playing to the members; succeeds even if none was.
-        stop_audio, "stop-audio-member", "DELETE", stop_audio_member
+        stop_audio, "stop-audio-member", stop_audio_member
     );
 
     /// Plays an MP3 or WAV file to these members only. Vobiz fetches it, so
@@ -374,7 +373,6 @@ impl Members {
         let body = &body;
         self.act(
             "play-audio-member",
-            "POST",
             |api, auth, room, id: String| async move {
                 api.play_audio_member(auth, room, &id, body).await
             },
@@ -387,7 +385,6 @@ impl Members {
     async fn act<'a, T, F, Fut>(
         &'a self,
         operation: &'static str,
-        method: &'static str,
         send: F,
     ) -> Result<MemberOutcome, Error>
     where
@@ -401,7 +398,6 @@ impl Members {
         for (sent, member_id) in requests.iter().enumerate() {
             let call = Audited {
                 operation,
-                method,
                 conference: Some(room),
                 members: Some(member_id),
             };

@@ -306,26 +306,7 @@ impl Gate {
     fn until(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
         self.closed_until.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
 
-tokio::task_local! {
-    static GATE: std::sync::Arc<Gate>;
-}
-
-/// Runs `call` as part of the sweep that `gate` paces.
-pub(crate) fn paced<F: Future>(
-    gate: std::sync::Arc<Gate>,
-    call: F,
-) -> impl Future<Output = F::Output> {
-    GATE.scope(gate, call)
-}
-
-/// How much longer the sweep this call belongs to (if any) is paused.
-fn paused_for() -> Duration {
-    GATE.try_with(|gate| gate.remaining()).unwrap_or_default()
-}
-
-impl Gate {
     fn remaining(&self) -> Duration {
         self.until()
             .map(|t| t.saturating_duration_since(Instant::now()))
@@ -343,6 +324,23 @@ impl Gate {
             tokio::time::sleep(remaining).await;
         }
     }
+}
+
+tokio::task_local! {
+    static GATE: std::sync::Arc<Gate>;
+}
+
+/// Runs `call` as part of the sweep that `gate` paces.
+pub(crate) fn paced<F: Future>(
+    gate: std::sync::Arc<Gate>,
+    call: F,
+) -> impl Future<Output = F::Output> {
+    GATE.scope(gate, call)
+}
+
+/// How much longer the sweep this call belongs to (if any) is paused.
+fn paused_for() -> Duration {
+    GATE.try_with(|gate| gate.remaining()).unwrap_or_default()
 }
 
 /// Pauses the whole sweep (if any) for `wait`.

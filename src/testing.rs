@@ -655,52 +655,22 @@ enum Route<'a> {
 
 fn route(path: &str) -> Option<(&str, Route<'_>)> {
     let segments: Vec<&str> = path.split('/').collect();
-    let route = match segments.as_slice() {
-        ["", "api", "v1", "Account", account, "Conference", ""] => (*account, Route::Conferences),
-        ["", "api", "v1", "Account", account, "Conference", room, ""] => {
-            (*account, Route::Room(room))
-        }
-        [
-            "",
-            "api",
-            "v1",
-            "Account",
-            account,
-            "Conference",
-            room,
-            "Record",
-            "",
-        ] => (*account, Route::Record(room)),
-        [
-            "",
-            "api",
-            "v1",
-            "Account",
-            account,
-            "Conference",
-            room,
-            "Member",
-            member,
-            "",
-        ] => (*account, Route::Member(room, member, "")),
-        [
-            "",
-            "api",
-            "v1",
-            "Account",
-            account,
-            "Conference",
-            room,
-            "Member",
-            member,
-            action,
-            "",
-        ] if matches!(*action, "Kick" | "Mute" | "Deaf" | "Play") => {
-            (*account, Route::Member(room, member, action))
+    let ["", "api", "v1", "Account", account, "Conference", rest @ ..] = segments.as_slice() else {
+        return None;
+    };
+    let route = match rest {
+        [""] => Route::Conferences,
+        [room, ""] => Route::Room(room),
+        [room, "Record", ""] => Route::Record(room),
+        [room, "Member", member, ""] => Route::Member(room, member, ""),
+        [room, "Member", member, action, ""]
+            if matches!(*action, "Kick" | "Mute" | "Deaf" | "Play") =>
+        {
+            Route::Member(room, member, action)
         }
         _ => return None,
     };
-    Some(route)
+    Some((account, route))
 }
 
 /// The Vobiz behaviour: authenticate, route, act on the rooms.

@@ -259,8 +259,9 @@ pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
 /// A lookup from operationId to method and path template, so the hooks can
 /// check every request against the path it was generated from.
 fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
-    let arms = ops.iter().map(|op| {
-        let (name, id, method, path) = (&op.method_name, &op.operation_id, &op.method, &op.path);
+    let count = ops.len();
+    let specs = ops.iter().map(|op| {
+        let (id, method, path) = (&op.operation_id, &op.method, &op.path);
         // Split once here rather than on every request: `None` marks a
         // segment that holds a parameter.
         let segments = path.split('/').map(|segment| {
@@ -271,17 +272,24 @@ fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
             }
         });
         quote! {
-            #name => Some(&crate::hooks::OperationSpec {
+            crate::hooks::OperationSpec {
                 operation_id: #id,
                 method: #method,
                 path: #path,
                 segments: &[#(#segments),*],
-            }),
+            },
         }
     });
+    let arms = ops.iter().enumerate().map(|(i, op)| {
+        let name = &op.method_name;
+        quote!(#name => Some(&OPERATIONS[#i]),)
+    });
     quote! {
-        /// Method and path template of a generated operation, by the name
-        /// progenitor passes to the hooks.
+        /// Method and path template of every generated operation.
+        pub(crate) static OPERATIONS: [crate::hooks::OperationSpec; #count] = [#(#specs)*];
+
+        /// An operation's entry in [`OPERATIONS`], by the name progenitor
+        /// passes to the hooks.
         pub(crate) fn operation_spec(operation_id: &str) -> Option<&'static crate::hooks::OperationSpec> {
             match operation_id {
                 #(#arms)*
@@ -337,7 +345,10 @@ paths:
     fn generates_method_and_operation_table() {
         let code = generate_text(OK).unwrap();
         assert!(code.contains("pub async fn delete_thing"), "{code}");
-        assert!(code.contains(r#""delete_thing" =>"#), "{code}");
+        assert!(
+            code.contains(r#""delete_thing" => Some(&OPERATIONS[0usize])"#),
+            "{code}"
+        );
         assert!(code.contains(r#"path: "/a/{id}/""#), "{code}");
         assert!(
             code.contains(r#"segments: &[Some(""), Some("a"), None, Some("")]"#),
@@ -386,10 +397,9 @@ paths:
             "{OK}    get:\n      operationId: delete_thing\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: ok}}}}\n"
         );
         let err = generate_text(&twice).unwrap_err().to_string();
+        // Operations are sorted by path, then method: DELETE comes first.
         assert!(
             err.contains(
-                "`delete_thing` and `delete-thing` would both generate the method `delete_thing`"
-            ) || err.contains(
                 "`delete-thing` and `delete_thing` would both generate the method `delete_thing`"
             ),
             "{err}"

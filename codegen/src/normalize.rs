@@ -39,7 +39,7 @@
 use heck::ToUpperCamelCase;
 use indexmap::IndexMap;
 use openapiv3::{
-    AnySchema, MediaType, OpenAPI, Operation, ReferenceOr, Response, Schema, SchemaData,
+    AnySchema, MediaType, OpenAPI, Operation, ReferenceOr, Response, Responses, Schema, SchemaData,
     SchemaKind, StatusCode, StringFormat, StringType, Type, VariantOrUnknownOrEmpty,
 };
 
@@ -152,7 +152,7 @@ fn inline_responses(
     shared: &IndexMap<String, ReferenceOr<Response>>,
 ) -> Result<(), String> {
     let id = op.operation_id.clone().unwrap_or_default();
-    for response in responses_mut(op) {
+    for response in responses_mut(&mut op.responses) {
         if let ReferenceOr::Reference { reference } = response {
             let name = reference.trim_start_matches("#/components/responses/");
             let found = shared.get(name).and_then(|r| r.as_item()).ok_or_else(|| {
@@ -164,11 +164,11 @@ fn inline_responses(
     Ok(())
 }
 
-fn responses_mut(op: &mut Operation) -> impl Iterator<Item = &mut ReferenceOr<Response>> {
-    op.responses
+fn responses_mut(responses: &mut Responses) -> impl Iterator<Item = &mut ReferenceOr<Response>> {
+    responses
         .default
         .iter_mut()
-        .chain(op.responses.responses.values_mut())
+        .chain(responses.responses.values_mut())
 }
 
 /// Rule 1.
@@ -178,11 +178,7 @@ fn untyped_when_no_schema(op: &mut Operation, ctx: &mut Ctx) {
         .iter_mut()
         .filter_map(item_mut)
         .flat_map(|b| b.content.iter_mut());
-    let responses = op
-        .responses
-        .default
-        .iter_mut()
-        .chain(op.responses.responses.values_mut())
+    let responses = responses_mut(&mut op.responses)
         .filter_map(item_mut)
         .flat_map(|r| r.content.iter_mut());
     for (media_type, content) in bodies.chain(responses) {

@@ -151,11 +151,8 @@ fn culprits(root: &Path, base: &Value, sources: &[Source], replace: bool) -> Opt
     let failing: Vec<String> = sources
         .iter()
         .filter_map(|source| {
-            let one = [Source {
-                name: source.name.clone(),
-                doc: source.doc.clone(),
-            }];
-            let text = yaml::emit(&merge::merge(base, &one, replace).ok()?).ok()?;
+            let one = std::slice::from_ref(source);
+            let text = yaml::emit(&merge::merge(base, one, replace).ok()?).ok()?;
             compile::builds_with(root, &text)
                 .err()
                 .map(|e| format!("{}: refused, {e}", source.name))
