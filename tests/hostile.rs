@@ -4,9 +4,10 @@
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::spelling::{SPELLINGS, Spelling};
 use common::{AUTH_ID, RawServer};
 use proptest::prelude::*;
 use vobiz::generated::ClientInfo;
@@ -16,14 +17,8 @@ use vobiz::{Error, RetryPolicy};
 const TOKEN: &str = "tok/SECRET+9-hostile";
 
 fn client(base_url: &str) -> vobiz::Client {
-    vobiz::Client::builder(AUTH_ID, TOKEN)
-        .base_url(base_url)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap()
+    common::client_as(base_url, AUTH_ID, TOKEN)
 }
-
-use common::spelling::{SPELLINGS, Spelling};
 
 fn spell(how: Spelling) -> String {
     how.spell(TOKEN)
@@ -99,26 +94,6 @@ fn answer(place: Place, spelled: &str) -> (Vec<(&'static str, String)>, String) 
     }
 }
 
-struct Hostile {
-    rt: tokio::runtime::Runtime,
-    server: RawServer,
-    client: vobiz::Client,
-}
-
-fn hostile() -> &'static Hostile {
-    static H: OnceLock<Hostile> = OnceLock::new();
-    H.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(RawServer::start(common::NO_CONTENT));
-        let client = client(&server.base_url());
-        Hostile { rt, server, client }
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1_500, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -130,7 +105,7 @@ proptest! {
         place in proptest::sample::select(&PLACES[..]),
         how in proptest::sample::select(&SPELLINGS[..]),
     ) {
-        let h = hostile();
+        let h = world!(TOKEN);
         let spelled = spell(how);
         let (headers, body) = answer(place, &spelled);
         let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -296,7 +271,7 @@ proptest! {
         status in prop_oneof![Just(429u16), Just(503)],
         after in retry_after(),
     ) {
-        let h = hostile();
+        let h = world!(TOKEN);
         let policy = RetryPolicy::default()
             .max_attempts(attempts)
             .initial_backoff(initial)

@@ -49,7 +49,7 @@ async fn ends_a_known_room_once() {
 async fn wrong_or_missing_credentials_get_401() {
     let fake = FakeVobiz::start().await.unwrap();
     fake.add_conference("room");
-    let wrong = common::wrong_token_client(&fake.base_url(), FAKE_AUTH_ID, "not-the-token");
+    let wrong = common::client_as(&fake.base_url(), FAKE_AUTH_ID, "not-the-token");
     let err = wrong.hangup_conference("room").await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert!(err.message().unwrap().contains("authentication failed"));

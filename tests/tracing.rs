@@ -18,7 +18,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use vobiz::testing::{FakeVobiz, Fault};
-use vobiz::{MemberSelector, RecordingFormat, RetryPolicy};
+use vobiz::{MemberSelector, RecordingFormat};
 
 const TOKEN: &str = "tok/TRACE+5ecret-41d2";
 const WRONG_TOKEN: &str = "wrong-TRACE-token-77e0";
@@ -133,7 +133,7 @@ async fn run_scenarios() {
     fake.push_faults(std::iter::repeat_n(Fault::status(500), 3));
     client.hangup_conference("c").await.unwrap_err(); // error after retries
     client.hangup_conference("..").await.unwrap_err(); // refused before sending
-    let wrong = common::wrong_token_client(&fake.base_url(), "MA_TRACE", WRONG_TOKEN);
+    let wrong = common::client_as(&fake.base_url(), "MA_TRACE", WRONG_TOKEN);
     wrong.hangup_conference("c").await.unwrap_err(); // 401
 
     // Every other state-changing call of the handles.
@@ -170,11 +170,7 @@ async fn run_scenarios() {
 /// (a 202 is a kick's success); the captured output is what is checked.
 async fn run_echoes() {
     let server = common::RawServer::start(common::NO_CONTENT).await;
-    let client = vobiz::Client::builder("MA_TRACE", TOKEN)
-        .base_url(server.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = common::client_as(&server.base_url(), "MA_TRACE", TOKEN);
     for how in SPELLINGS {
         let spelled = how.spell(TOKEN);
         let echo = format!(r#"{{"error":"bad token {spelled}","api_id":"{spelled}"}}"#);

@@ -157,13 +157,18 @@ pub struct World {
 
 impl World {
     pub fn start() -> World {
+        World::with_token(TOKEN)
+    }
+
+    /// A world whose client uses `token`.
+    pub fn with_token(token: &str) -> World {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
         let server = rt.block_on(RawServer::start(NO_CONTENT));
-        let client = client(&server.base_url());
+        let client = client_as(&server.base_url(), AUTH_ID, token);
         World { rt, server, client }
     }
 }
@@ -171,7 +176,13 @@ impl World {
 /// A client for `base_url` with the test credentials.
 /// No retries, so that each call is exactly one request.
 pub fn client(base_url: &str) -> vobiz::Client {
-    vobiz::Client::builder(AUTH_ID, TOKEN)
+    client_as(base_url, AUTH_ID, TOKEN)
+}
+
+/// A client for `base_url` with other credentials (a hostile test's token,
+/// or one the server will not accept), also without retries.
+pub fn client_as(base_url: &str, auth_id: &str, token: &str) -> vobiz::Client {
+    vobiz::Client::builder(auth_id, token)
         .base_url(base_url)
         .retry(vobiz::RetryPolicy::none())
         .build()
@@ -340,22 +351,16 @@ pub async fn fake_with(
     (fake, client)
 }
 
-/// A client of `base_url` for `auth_id` whose token the server will not
-/// accept.
-pub fn wrong_token_client(base_url: &str, auth_id: &str, token: &str) -> vobiz::Client {
-    vobiz::Client::builder(auth_id, token)
-        .base_url(base_url)
-        .retry(vobiz::RetryPolicy::none())
-        .build()
-        .unwrap()
-}
-
-/// A [`World`] of its own for the property test it is written in.
+/// A [`World`] of its own for the property test it is written in (its
+/// server's answer is that test's to set), with the test token or `token`.
 #[macro_export]
 macro_rules! world {
-    () => {{
+    () => {
+        $crate::world!($crate::common::TOKEN)
+    };
+    ($token:expr) => {{
         static WORLD: std::sync::OnceLock<$crate::common::World> = std::sync::OnceLock::new();
-        WORLD.get_or_init($crate::common::World::start)
+        WORLD.get_or_init(|| $crate::common::World::with_token($token))
     }};
 }
 
