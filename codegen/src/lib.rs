@@ -5,6 +5,7 @@
 //! functions to check, print and review the generated surface, so the two can
 //! never disagree.
 
+mod doc_text;
 mod normalize;
 
 use std::fmt;
@@ -153,6 +154,7 @@ pub fn generate_with_notes(
     let file_tokens = quote!(#tokens #table);
     let ast = syn::parse2(file_tokens)
         .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    doc_text::check_generated(&ast).map_err(fail)?;
     Ok((prettyplease::unparse(&ast), notes))
 }
 

@@ -26,6 +26,10 @@
 //!    `ResponseValue::status()` tells which status came back.
 //! 4. **A request body with several media types** keeps its JSON one (the
 //!    first one if none is JSON): progenitor takes exactly one.
+//! 5. **Docs are text, never code.** Every `description` and `summary`
+//!    becomes Markdown that rustdoc only shows: code blocks become `text`
+//!    blocks (never doctests), HTML is escaped, `[...]` is never a link (see
+//!    `doc_text.rs`). A page's prose must not run at `cargo test`.
 //!
 //! Left to progenitor and typify as they are, because they already generate
 //! honest types: `oneOf` success bodies (an untagged enum), optional request
@@ -60,6 +64,7 @@ pub fn normalize(spec: &mut OpenAPI) -> Result<Vec<Note>, String> {
         .map(|c| c.responses.clone())
         .unwrap_or_default();
     let mut out = Outcome::default();
+    docs_as_text(spec, &mut out)?;
     for (_, item) in spec.paths.paths.iter_mut() {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -102,6 +107,62 @@ pub fn normalize(spec: &mut OpenAPI) -> Result<Vec<Note>, String> {
         }
     }
     Ok(out.notes)
+}
+
+/// Rule 5: every `description` and `summary` in the document as inert
+/// text, noted under each operation whose own docs changed.
+fn docs_as_text(spec: &mut OpenAPI, out: &mut Outcome) -> Result<(), String> {
+    let mut notes = Vec::new();
+    for (_, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (_, op) in item.iter() {
+            let mut value = serde_json::to_value(op).map_err(|e| e.to_string())?;
+            if rewrite_docs(&mut value) {
+                notes.push(op.operation_id.clone().unwrap_or_default());
+            }
+        }
+    }
+    let mut value = serde_json::to_value(&*spec).map_err(|e| e.to_string())?;
+    if rewrite_docs(&mut value) {
+        *spec = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    }
+    out.notes.extend(notes.into_iter().map(|operation_id| Note {
+        operation_id,
+        text: "docs: code blocks, HTML and links shown as text".to_owned(),
+    }));
+    Ok(())
+}
+
+/// Rewrites every `description` and `summary` string below `value`; true if
+/// any changed.
+fn rewrite_docs(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut changed = false;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(text) if key == "description" || key == "summary" => {
+                        let inert = crate::doc_text::as_text(text);
+                        if inert != *text {
+                            *text = inert;
+                            changed = true;
+                        }
+                    }
+                    other => changed |= rewrite_docs(other),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                changed |= rewrite_docs(v);
+            }
+        }
+        _ => {}
+    }
+    changed
 }
 
 #[derive(Default)]
