@@ -19,6 +19,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// `User-Agent` sent unless set otherwise.
 pub const DEFAULT_USER_AGENT: &str = concat!("vobiz-rust/", env!("CARGO_PKG_VERSION"));
+/// The most bytes of a successful answer's body a client reads unless set
+/// otherwise ([`ClientBuilder::max_response_body`]): far more than the
+/// details of the largest room, and a misbehaving server cannot make the
+/// client buffer more.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 4 * 1024 * 1024;
 /// The longest timeout, backoff or `Retry-After` wait [`ClientBuilder::build`]
 /// accepts: a day. Longer ones cannot be honoured by the timers underneath,
 /// and no single call should wait that long.
@@ -46,6 +51,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     retry: RetryPolicy,
     operation_timeout: Option<Duration>,
+    max_response_body: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -61,6 +67,7 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("retry", &self.retry)
             .field("operation_timeout", &self.operation_timeout)
+            .field("max_response_body", &self.max_response_body)
             .finish()
     }
 }
@@ -78,6 +85,7 @@ impl ClientBuilder {
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
             operation_timeout: None,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
         }
     }
 
@@ -145,9 +153,23 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a successful answer's body that are read (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], at least 1). A longer one ends the
+    /// call with [`Error::ResponseTooLarge`], and nothing of it is kept.
+    /// Error bodies are always cut to 64 KiB instead.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         self.check_waits()?;
+        if self.max_response_body == 0 {
+            return Err(Error::Config(
+                "max_response_body must be at least 1 byte".into(),
+            ));
+        }
         if let Some(problem) = path::segment_problem(&self.auth_id) {
             return Err(Error::Config(format!("auth ID {problem}")));
         }
@@ -178,6 +200,7 @@ impl ClientBuilder {
             client_has_timeout: own_client,
             operation_timeout: self.operation_timeout,
             retry: self.retry.clone(),
+            max_body: self.max_response_body,
         };
         let base_url = inner.base.as_str().trim_end_matches('/').to_owned();
         let api = generated::Client::new_with_client(&base_url, http, inner);

@@ -97,6 +97,17 @@ pub enum Error {
         /// Why the failing request failed.
         source: Box<Error>,
     },
+    /// A successful answer's body was longer than the client reads
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body));
+    /// none of it was kept. Not retried: the same request would get the same
+    /// answer.
+    #[error("response body longer than the {limit} bytes this client reads{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    ResponseTooLarge {
+        /// The bound that was exceeded, in bytes.
+        limit: usize,
+        /// The status, when the call knows it (as for [`Error::Decode`]).
+        status: Option<u16>,
+    },
     /// A successful status whose body does not match the spec.
     #[error("unexpected response body{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Decode {
@@ -328,7 +339,7 @@ pub(crate) fn clean(text: &str) -> Option<String> {
     let mut chars = text
         .trim()
         .chars()
-        .filter(|c| !is_bidi_control(*c))
+        .filter(|c| !crate::redact::is_invisible(*c))
         .peekable();
     while let Some(c) = chars.next() {
         let c = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
@@ -349,11 +360,6 @@ pub(crate) fn clean(text: &str) -> Option<String> {
     }
     let out = out.trim();
     (!out.is_empty()).then(|| out.to_owned())
-}
-
-/// The Unicode bidirectional formatting characters.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
@@ -427,7 +433,11 @@ impl Error {
     /// Records what the call knows and the error alone may not: how many
     /// attempts it made and the final status.
     pub(crate) fn with_report(mut self, report: CallReport) -> Self {
-        if let (Error::Decode { status, .. }, Some(known)) = (&mut self, report.status) {
+        if let (
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. },
+            Some(known),
+        ) = (&mut self, report.status)
+        {
             status.get_or_insert(known);
         }
         self.with_attempts(report.attempts)
@@ -499,7 +509,13 @@ impl Error {
                 "the request cannot be built: a path parameter is too long for a URL".into(),
             ),
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Error::from_reqwest(e)
+                match too_large(&e) {
+                    Some(limit) => Error::ResponseTooLarge {
+                        limit,
+                        status: None,
+                    },
+                    None => Error::from_reqwest(e),
+                }
             }
             G::InvalidResponsePayload(_, e) => Error::Decode {
                 status: None,
@@ -541,7 +557,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self.cause() {
             Error::Redirect { status, .. } => Some(*status),
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
             other => other.api_error().map(ApiError::status),
         }
     }
@@ -560,6 +576,7 @@ impl Error {
             Error::Timeout { .. } => "timeout".into(),
             Error::Transport { .. } => "transport".into(),
             Error::Decode { .. } => "decode".into(),
+            Error::ResponseTooLarge { .. } => "response_too_large".into(),
             Error::LiveRetrievalFailed(_) => "live_retrieval_failed".into(),
             other => other
                 .status()
@@ -584,7 +601,7 @@ impl Error {
                 crate::retry::is_transient(source)
             }
             Error::LiveRetrievalFailed(_) => true,
-            Error::Decode { .. } => false,
+            Error::Decode { .. } | Error::ResponseTooLarge { .. } => false,
             other => other
                 .status()
                 .is_some_and(crate::retry::is_retryable_status),
@@ -607,9 +624,31 @@ impl Error {
     }
 }
 
+/// The bound a successful body exceeded, if that is what ended this read
+/// (see `hooks::TooLargeBody`).
+fn too_large(error: &reqwest::Error) -> Option<usize> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(too_large) = e.downcast_ref::<crate::hooks::BodyTooLarge>() {
+            return Some(too_large.0);
+        }
+        source = e.source();
+    }
+    None
+}
+
 /// Reads at most `limit` bytes of a body; a read error ends it early, since
 /// what has arrived is still the best account of the failure.
-pub(crate) async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Bytes {
+pub(crate) async fn read_bounded(response: reqwest::Response, limit: usize) -> Bytes {
+    read_up_to(response, limit).await.0
+}
+
+/// Reads at most `limit` bytes of a body: what arrived, and the error that
+/// ended the read early, if one did.
+pub(crate) async fn read_up_to(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> (Bytes, Option<reqwest::Error>) {
     let mut body = Vec::new();
     while body.len() < limit {
         match response.chunk().await {
@@ -617,10 +656,11 @@ pub(crate) async fn read_bounded(mut response: reqwest::Response, limit: usize) 
                 let take = chunk.len().min(limit - body.len());
                 body.extend_from_slice(&chunk[..take]);
             }
-            Ok(None) | Err(_) => break,
+            Ok(None) => break,
+            Err(e) => return (Bytes::from(body), Some(e)),
         }
     }
-    Bytes::from(body)
+    (Bytes::from(body), None)
 }
 
 #[cfg(test)]

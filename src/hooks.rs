@@ -15,7 +15,7 @@ use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::error::{MAX_ERROR_BODY, read_bounded};
+use crate::error::{MAX_ERROR_BODY, read_up_to};
 use crate::generated;
 use crate::retry::{self, CallReport, RetryPolicy};
 
@@ -25,6 +25,14 @@ pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");
 pub(crate) const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 /// The header progenitor's generated code adds to every request.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// What a response header whose name spells the token is called instead.
+const REDACTED_HEADER: HeaderName = HeaderName::from_static("x-vobiz-redacted");
+/// How much of an error body is read past [`MAX_ERROR_BODY`] before it is
+/// redacted and cut: a spelling of the token that straddles the cut is
+/// found whole as long as it is shorter than this.
+const REDACTION_SLACK: usize = 64 * 1024;
+/// Bodies at least this long are redacted on the blocking pool.
+const SCRUB_INLINE_UP_TO: usize = 256 * 1024;
 
 /// Method and path template of one generated operation (the table is
 /// generated from the spec by `vobiz-codegen`).
@@ -73,6 +81,8 @@ pub struct Inner {
     pub(crate) client_has_timeout: bool,
     pub(crate) operation_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
+    /// The most bytes of a successful answer's body that are read.
+    pub(crate) max_body: usize,
 }
 
 impl std::fmt::Debug for Inner {
@@ -213,9 +223,11 @@ impl Inner {
     }
 
     /// Sends once, and makes the answer safe to show: every header and
-    /// every body byte goes through the redactor before anything reads it; an
-    /// unsuccessful body is cut to [`MAX_ERROR_BODY`]. Returns the answer's
-    /// `api_id` where it was read.
+    /// every body byte goes through the redactor before anything reads it;
+    /// an unsuccessful body is cut to [`MAX_ERROR_BODY`] (after redaction, so
+    /// no token straddles the cut), a successful one past
+    /// [`Inner::max_body`] is refused. Returns the answer's `api_id` where it
+    /// was read.
     async fn attempt(
         &self,
         client: &reqwest::Client,
@@ -232,18 +244,23 @@ impl Inner {
             return (Ok(response), None);
         }
         let head = head_of(&response);
-        let body = if success {
-            match response.bytes().await {
-                Ok(body) => body,
-                Err(e) => return (Err(e), None),
-            }
+        let limit = if success {
+            self.max_body
         } else {
-            read_bounded(response, MAX_ERROR_BODY).await
+            MAX_ERROR_BODY + REDACTION_SLACK
         };
-        let body = match self.redactor.scrub(&body) {
-            std::borrow::Cow::Borrowed(_) => body,
-            std::borrow::Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+        let body = match read_up_to(response, limit.saturating_add(1)).await {
+            (_, Some(e)) if success => return (Err(e), None),
+            (body, _) if success && body.len() > limit => {
+                let refused = reqwest::Body::wrap(TooLargeBody(limit));
+                return (Ok(reqwest::Response::from(head.map(|()| refused))), None);
+            }
+            (body, _) => body,
         };
+        let mut body = self.scrubbed(body).await;
+        if !success {
+            body.truncate(MAX_ERROR_BODY);
+        }
         let transient = success
             && crate::quirks::inspects_success(operation_id)
             && crate::quirks::is_transient_body(&body);
@@ -257,12 +274,54 @@ impl Inner {
         (Ok(response), api_id)
     }
 
-    /// Replaces every header value that spells the token.
+    /// `body` with the token redacted; a large body is scanned off the
+    /// runtime's threads, so that one answer cannot stall the others.
+    async fn scrubbed(&self, body: Bytes) -> Bytes {
+        let scrub = |redactor: &crate::redact::Redactor, body: Bytes| match redactor.scrub(&body) {
+            std::borrow::Cow::Borrowed(_) => body,
+            std::borrow::Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+        };
+        if body.len() < SCRUB_INLINE_UP_TO {
+            return scrub(&self.redactor, body);
+        }
+        let redactor = self.redactor.clone();
+        let copy = body.clone();
+        match tokio::task::spawn_blocking(move || scrub(&redactor, copy)).await {
+            Ok(scrubbed) => scrubbed,
+            // The blocking pool is gone (the runtime is shutting down): do
+            // it here rather than hand out an unscrubbed body.
+            Err(_) => scrub(&self.redactor, body),
+        }
+    }
+
+    /// Replaces every header value that spells the token, and every header
+    /// name (which HTTP lower-cases) that does, ignoring case.
     fn scrub_headers(&self, headers: &mut reqwest::header::HeaderMap) {
         for value in headers.values_mut() {
             if let std::borrow::Cow::Owned(scrubbed) = self.redactor.scrub(value.as_bytes()) {
                 *value = HeaderValue::from_bytes(&scrubbed)
                     .unwrap_or_else(|_| HeaderValue::from_static(crate::redact::REDACTED));
+            }
+        }
+        let spelled = |name: &HeaderName| {
+            matches!(
+                self.redactor.scrub_folded(name.as_str().as_bytes()),
+                std::borrow::Cow::Owned(_)
+            )
+        };
+        if !headers.keys().any(spelled) {
+            return;
+        }
+        let mut name = None;
+        for (next, value) in std::mem::take(headers) {
+            name = next.or(name);
+            if let Some(name) = &name {
+                let name = if spelled(name) {
+                    REDACTED_HEADER
+                } else {
+                    name.clone()
+                };
+                headers.append(name, value);
             }
         }
     }
@@ -292,6 +351,35 @@ fn head_of(response: &reqwest::Response) -> http::Response<()> {
     head.headers_mut().remove(TRANSFER_ENCODING);
     head
 }
+
+/// The body of a successful answer that was too large to read: reading it
+/// fails with [`BodyTooLarge`], which [`crate::Error::from_api`] reports as
+/// [`crate::Error::ResponseTooLarge`].
+struct TooLargeBody(usize);
+
+impl http_body::Body for TooLargeBody {
+    type Data = Bytes;
+    type Error = BodyTooLarge;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BodyTooLarge>>> {
+        std::task::Poll::Ready(Some(Err(BodyTooLarge(self.0))))
+    }
+}
+
+/// A successful answer's body was longer than the configured bound.
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge(pub(crate) usize);
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "response body longer than {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
 
 fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {
     outcome

@@ -69,8 +69,8 @@ pub mod testing;
 pub use client::{Client, Hangup};
 pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
-    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
-    MAX_WAIT,
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
+    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_WAIT,
 };
 pub use error::{ApiError, Error};
 pub use members::{Accepted, MAX_MEMBER_ID_LEN, MemberOutcome, MemberSelector, Members};

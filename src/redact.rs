@@ -3,20 +3,41 @@
 //!
 //! A server can echo the token back as it is, percent-encoded (`%74ok`, in
 //! either case), JSON-escaped (`tok\/en`, `\u0074ok`), as an HTML character
-//! reference, or any mix of these, up to three layers deep (`%255C`).
-//! [`Redactor::scrub`] decodes those layers while remembering where each
-//! decoded byte came from, finds the token in any layer, and replaces the
-//! original bytes that spelled it with `<redacted>`. Everything else stays as
-//! it was.
+//! reference (`&#47;`, `&#x2F;`, `&#00047;`, `&#47` without its `;`, or
+//! named: `&sol;`), any mix of these up to three layers deep (`%255C`), with
+//! invisible characters inside it, or with its white space changed.
+//! [`Redactor::scrub`] reads the text the way the cleaner that shows it
+//! does, and the way each decoder would: every layer of it is first made
+//! canonical (bidirectional and zero-width controls dropped, every control
+//! and line or paragraph separator a space, as [`crate::error::clean`] shows
+//! them), then searched for each spelling of the token, then decoded once
+//! more. The spellings are the token and its own decodings (a token that
+//! itself holds `%41` or `\"` is found however many of its escapes a server
+//! resolved), made canonical the same way, and are computed once, when the
+//! client is built. The original bytes behind every hit are replaced with
+//! [`REDACTED`]; everything else stays as it was.
+//!
+//! The cost is linear in the input: one scan when it holds no escape, no
+//! control and nothing but ASCII (the common case), otherwise one pass per
+//! layer, with memory for one decoded copy and a record per escape (never
+//! per byte). Header names are searched too, without regard to case,
+//! because HTTP lower-cases them.
 //!
 //! The hooks apply it to every response before anything else reads it:
-//! every header value (`Location`, `WWW-Authenticate`, anything) and every
-//! body, error or success. Configuration errors apply it to what they echo.
-//! Errors, `Debug` output, audit events and spans are all built from that
-//! scrubbed text, so this is the only place the rule lives.
+//! every header name and value and every body, error or success.
+//! Configuration errors apply it to what they echo. Errors, `Debug` output,
+//! audit events and spans are all built from that scrubbed text, so this is
+//! the only place the rule lives.
+//!
+//! Not recognised: a token transformed some other way (base64, reversed,
+//! split across fields), and a spelling longer than the 64 KiB of slack read
+//! past an error body's bound.
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
+
+use memchr::memmem::Finder;
 
 /// What replaces the token.
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -26,32 +47,55 @@ const LAYERS: usize = 3;
 
 /// Scrubs one secret out of text.
 #[derive(Clone)]
-pub(crate) struct Redactor {
-    secret: Box<[u8]>,
+pub(crate) struct Redactor(Arc<Spellings>);
+
+struct Spellings {
+    /// The canonical forms of the secret and of each of its decodings.
+    exact: Vec<Finder<'static>>,
+    /// The same, lower-cased, for text HTTP lower-cases (header names).
+    folded: Vec<Finder<'static>>,
 }
 
 impl Redactor {
     pub(crate) fn new(secret: &[u8]) -> Self {
-        Redactor {
-            secret: secret.into(),
+        let mut forms: Vec<Vec<u8>> = Vec::new();
+        let mut form = canonical(secret, false).text;
+        for _ in 0..=LAYERS {
+            if !form.is_empty() && !forms.contains(&form) {
+                forms.push(form.clone());
+            }
+            form = canonical(&form, true).text;
         }
+        let finders = |fold: bool| {
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            for f in &forms {
+                let f = if fold {
+                    f.to_ascii_lowercase()
+                } else {
+                    f.clone()
+                };
+                if !seen.contains(&f) {
+                    seen.push(f);
+                }
+            }
+            seen.iter()
+                .map(|f| Finder::new(f).into_owned())
+                .collect::<Vec<_>>()
+        };
+        Redactor(Arc::new(Spellings {
+            exact: finders(false),
+            folded: finders(true),
+        }))
     }
 
     /// `input` with every spelling of the secret replaced by `<redacted>`.
     pub(crate) fn scrub<'a>(&self, input: &'a [u8]) -> Cow<'a, [u8]> {
-        let hits = self.hits(input);
-        if hits.is_empty() {
-            return Cow::Borrowed(input);
-        }
-        let mut out = Vec::with_capacity(input.len());
-        let mut at = 0;
-        for hit in hits {
-            out.extend_from_slice(&input[at..hit.start]);
-            out.extend_from_slice(REDACTED.as_bytes());
-            at = hit.end;
-        }
-        out.extend_from_slice(&input[at..]);
-        Cow::Owned(out)
+        replace(input, self.hits(input, &self.0.exact, false))
+    }
+
+    /// [`scrub`](Self::scrub) ignoring ASCII case, for header names.
+    pub(crate) fn scrub_folded<'a>(&self, input: &'a [u8]) -> Cow<'a, [u8]> {
+        replace(input, self.hits(input, &self.0.folded, true))
     }
 
     /// [`scrub`](Self::scrub) for text.
@@ -63,53 +107,67 @@ impl Redactor {
     }
 
     /// The ranges of `input` that spell the secret, sorted and merged.
-    fn hits(&self, input: &[u8]) -> Vec<Range<usize>> {
-        if self.secret.is_empty() {
+    fn hits(&self, input: &[u8], finders: &[Finder<'static>], fold: bool) -> Vec<Range<usize>> {
+        if finders.is_empty() {
             return Vec::new();
         }
-        let len = self.secret.len();
-        // Most text holds no escape at all: then only the text itself can
-        // spell the secret, and nothing needs decoding (or allocating).
-        if !input.iter().any(|b| matches!(b, b'%' | b'\\' | b'&')) {
-            return merge(
-                find_all(input, &self.secret)
-                    .map(|at| at..at + len)
-                    .collect(),
-            );
-        }
+        let search = |text: &[u8], found: &mut dyn FnMut(Range<usize>)| {
+            let folded;
+            let text = if fold {
+                folded = text.to_ascii_lowercase();
+                &folded[..]
+            } else {
+                text
+            };
+            for finder in finders {
+                for at in finder.find_iter(text) {
+                    found(at..at + finder.needle().len());
+                }
+            }
+        };
         let mut hits = Vec::new();
-        // Layer 0 is the input itself; each map entry is the range of the
-        // input that one decoded byte came from.
-        let mut layer: Vec<u8> = input.to_vec();
-        let mut map: Vec<Range<usize>> = (0..input.len()).map(|i| i..i + 1).collect();
-        for depth in 0..=LAYERS {
-            for start in find_all(&layer, &self.secret) {
-                let end = start + len - 1;
-                hits.push(map[start].start..map[end].end);
+        // Most text is plain: nothing to make canonical, nothing to decode.
+        if is_plain(input) {
+            search(input, &mut |r| hits.push(r));
+            return merge(hits);
+        }
+        let mut layers: Vec<Layer> = Vec::with_capacity(LAYERS + 1);
+        let mut next = canonical(input, false);
+        loop {
+            search(&next.text, &mut |r| {
+                hits.push(
+                    layers
+                        .iter()
+                        .rev()
+                        .fold(next.source_of(r.clone()), |r, l| l.source_of(r)),
+                );
+            });
+            let done = layers.len() == LAYERS || !has_escape(&next.text);
+            let decoded = (!done).then(|| canonical(&next.text, true));
+            layers.push(next);
+            match decoded {
+                Some(d) => next = d,
+                None => break,
             }
-            if depth == LAYERS {
-                break;
-            }
-            let (decoded, inner) = decode_layer(&layer);
-            if decoded == layer {
-                break;
-            }
-            map = inner
-                .iter()
-                .map(|r| map[r.start].start..map[r.end - 1].end)
-                .collect();
-            layer = decoded;
         }
         merge(hits)
     }
 }
 
-fn find_all(haystack: &[u8], needle: &[u8]) -> impl Iterator<Item = usize> {
-    haystack
-        .windows(needle.len())
-        .enumerate()
-        .filter(move |(_, w)| *w == needle)
-        .map(|(i, _)| i)
+/// `input` with each range replaced by [`REDACTED`].
+fn replace(input: &[u8], hits: Vec<Range<usize>>) -> Cow<'_, [u8]> {
+    if hits.is_empty() {
+        return Cow::Borrowed(input);
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut at = 0;
+    for hit in hits {
+        out.extend_from_slice(&input[at..hit.start]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        at = hit.end;
+    }
+    out.extend_from_slice(&input[at..]);
+    Cow::Owned(out)
 }
 
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
@@ -124,51 +182,188 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     out
 }
 
-/// One layer of decoding: `%XX`, JSON escapes and numeric HTML character
-/// references become the bytes they stand for; each output byte comes with
-/// the range of `input` it was decoded from.
-fn decode_layer(input: &[u8]) -> (Vec<u8>, Vec<Range<usize>>) {
-    let mut out = Vec::with_capacity(input.len());
-    let mut map = Vec::with_capacity(input.len());
+/// Printable ASCII with no escape character: already canonical, and
+/// nothing in it decodes.
+fn is_plain(input: &[u8]) -> bool {
+    input
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && !matches!(b, b'%' | b'\\' | b'&'))
+}
+
+fn has_escape(text: &[u8]) -> bool {
+    memchr::memchr3(b'%', b'\\', b'&', text).is_some()
+}
+
+/// One layer of text and where its bytes came from in the layer below.
+struct Layer {
+    text: Vec<u8>,
+    /// Every place the text differs in length or origin from the layer
+    /// below, in order; between them, bytes map one to one.
+    edits: Vec<Edit>,
+}
+
+/// `out_len` bytes at `out` came from the `in_len` bytes at `at` below.
+#[derive(Clone, Copy)]
+struct Edit {
+    out: usize,
+    out_len: usize,
+    at: usize,
+    in_len: usize,
+}
+
+impl Layer {
+    /// The range of the layer below that `range` of this one came from.
+    fn source_of(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.source_byte(range.start).start;
+        let end = self
+            .source_byte(range.end.saturating_sub(1).max(range.start))
+            .end;
+        start..end
+    }
+
+    fn source_byte(&self, i: usize) -> Range<usize> {
+        let k = self.edits.partition_point(|e| e.out <= i);
+        let Some(edit) = k.checked_sub(1).map(|k| self.edits[k]) else {
+            return i..i + 1;
+        };
+        if i < edit.out + edit.out_len {
+            edit.at..edit.at + edit.in_len
+        } else {
+            let at = edit.at + edit.in_len + (i - edit.out - edit.out_len);
+            at..at + 1
+        }
+    }
+}
+
+/// `input` as the cleaner shows it (see the module docs), with one layer of
+/// escapes decoded if `decode`.
+fn canonical(input: &[u8], decode: bool) -> Layer {
+    let mut text = Vec::with_capacity(input.len());
+    let mut edits = Vec::new();
     let mut i = 0;
     while i < input.len() {
-        let (bytes, used) = escape_at(input, i).unwrap_or_else(|| (vec![input[i]], 1));
-        for b in bytes {
-            out.push(b);
-            map.push(i..i + used);
+        let b = input[i];
+        let escape = if decode { escape_at(input, i) } else { None };
+        let (c, used) = match escape {
+            Some(found) => found,
+            None if b < 0x80 => (b as char, 1),
+            None => match utf8_char_at(input, i) {
+                Some(found) => found,
+                None => {
+                    text.push(b);
+                    i += 1;
+                    continue;
+                }
+            },
+        };
+        let before = text.len();
+        if !is_invisible(c) {
+            let shown = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                ' '
+            } else {
+                c
+            };
+            let mut buf = [0u8; 4];
+            text.extend_from_slice(shown.encode_utf8(&mut buf).as_bytes());
+        }
+        let out_len = text.len() - before;
+        if out_len != used || escape.is_some() {
+            edits.push(Edit {
+                out: before,
+                out_len,
+                at: i,
+                in_len: used,
+            });
         }
         i += used;
     }
-    (out, map)
+    Layer { text, edits }
 }
 
-/// The escape starting at `input[i]`, if there is one: its bytes, and how
-/// many input bytes it spans.
-fn escape_at(input: &[u8], i: usize) -> Option<(Vec<u8>, usize)> {
+/// The characters the cleaner drops: bidirectional controls, and the
+/// zero-width ones that hide between letters.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// The UTF-8 character starting at `input[i]`, and its length.
+fn utf8_char_at(input: &[u8], i: usize) -> Option<(char, usize)> {
+    let len = match input[i] {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(input.get(i..i + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, len))
+}
+
+/// The escape starting at `input[i]`, if there is one: the character it
+/// stands for, and how many input bytes it spans.
+fn escape_at(input: &[u8], i: usize) -> Option<(char, usize)> {
     let rest = &input[i..];
     match rest.first()? {
         b'%' => {
-            let byte = u8::from_str_radix(std::str::from_utf8(rest.get(1..3)?).ok()?, 16).ok()?;
-            Some((vec![byte], 3))
+            let byte = hex_value(rest.get(1..3)?)?;
+            // A percent-encoded byte of a multi-byte character is decoded
+            // with the bytes that follow it.
+            if byte < 0x80 {
+                return Some((byte as char, 3));
+            }
+            percent_utf8(rest, byte)
         }
         b'\\' => json_escape(rest),
-        b'&' if rest.get(1) == Some(&b'#') => html_reference(rest),
+        b'&' => html_reference(rest),
         _ => None,
     }
 }
 
-fn json_escape(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
-    let simple = |b: u8| Some((vec![b], 2));
+fn hex_value(digits: &[u8]) -> Option<u8> {
+    u8::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+/// A character spelled as several `%XX` bytes.
+fn percent_utf8(rest: &[u8], lead: u8) -> Option<(char, usize)> {
+    let len = match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => return None,
+    };
+    let mut bytes = [0u8; 4];
+    for (k, byte) in bytes.iter_mut().enumerate().take(len) {
+        let at = k * 3;
+        if rest.get(at) != Some(&b'%') {
+            return None;
+        }
+        *byte = hex_value(rest.get(at + 1..at + 3)?)?;
+    }
+    let c = std::str::from_utf8(&bytes[..len]).ok()?.chars().next()?;
+    Some((c, len * 3))
+}
+
+fn json_escape(rest: &[u8]) -> Option<(char, usize)> {
+    let simple = |c: char| Some((c, 2));
     match rest.get(1)? {
-        b'/' => simple(b'/'),
-        b'\\' => simple(b'\\'),
-        b'"' => simple(b'"'),
-        b'\'' => simple(b'\''),
-        b'n' => simple(b'\n'),
-        b't' => simple(b'\t'),
-        b'r' => simple(b'\r'),
-        b'b' => simple(8),
-        b'f' => simple(12),
+        b'/' => simple('/'),
+        b'\\' => simple('\\'),
+        b'"' => simple('"'),
+        b'\'' => simple('\''),
+        b'n' => simple('\n'),
+        b't' => simple('\t'),
+        b'r' => simple('\r'),
+        b'b' => simple('\u{8}'),
+        b'f' => simple('\u{c}'),
         b'u' => {
             let unit = |at: usize| {
                 let hex = std::str::from_utf8(rest.get(at..at + 4)?).ok()?;
@@ -183,23 +378,97 @@ fn json_escape(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
             } else {
                 (high, 6)
             };
-            let c = char::from_u32(code)?;
-            Some((c.to_string().into_bytes(), used))
+            Some((char::from_u32(code)?, used))
         }
         _ => None,
     }
 }
 
-/// `&#NN;` or `&#xHH;`.
-fn html_reference(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
-    let end = rest.iter().take(12).position(|&b| b == b';')?;
-    let body = std::str::from_utf8(&rest[2..end]).ok()?;
-    let code = match body.strip_prefix(['x', 'X']) {
-        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-        None => body.parse().ok()?,
+/// `&#NN;`, `&#xHH;` (any number of leading zeros, `;` optional, as HTML
+/// reads them), or a named reference to an ASCII character.
+fn html_reference(rest: &[u8]) -> Option<(char, usize)> {
+    if rest.get(1) == Some(&b'#') {
+        let hex = matches!(rest.get(2), Some(b'x' | b'X'));
+        let start = if hex { 3 } else { 2 };
+        let radix = if hex { 16 } else { 10 };
+        let digits = rest[start..]
+            .iter()
+            .take_while(|b| (**b as char).is_digit(radix))
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let mut code: u32 = 0;
+        for &b in &rest[start..start + digits] {
+            let digit = (b as char).to_digit(radix)?;
+            code = code.saturating_mul(radix).saturating_add(digit);
+        }
+        let end = start + digits;
+        let used = if rest.get(end) == Some(&b';') {
+            end + 1
+        } else {
+            end
+        };
+        return Some((char::from_u32(code)?, used));
+    }
+    let name_len = rest[1..]
+        .iter()
+        .take(32)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let name = std::str::from_utf8(&rest[1..1 + name_len]).ok()?;
+    let c = named(name)?;
+    let used = if rest.get(1 + name_len) == Some(&b';') {
+        2 + name_len
+    } else if LEGACY.contains(&name) {
+        1 + name_len
+    } else {
+        return None;
     };
-    let c = char::from_u32(code)?;
-    Some((c.to_string().into_bytes(), end + 1))
+    Some((c, used))
+}
+
+/// The named references HTML also reads without a `;`.
+const LEGACY: [&str; 9] = ["amp", "AMP", "lt", "LT", "gt", "GT", "quot", "QUOT", "nbsp"];
+
+/// HTML's names for the ASCII characters (and the no-break space).
+fn named(name: &str) -> Option<char> {
+    Some(match name {
+        "Tab" => '\t',
+        "NewLine" => '\n',
+        "nbsp" | "NonBreakingSpace" => '\u{a0}',
+        "excl" => '!',
+        "quot" | "QUOT" => '"',
+        "num" => '#',
+        "dollar" => '$',
+        "percnt" => '%',
+        "amp" | "AMP" => '&',
+        "apos" => '\'',
+        "lpar" => '(',
+        "rpar" => ')',
+        "ast" | "midast" => '*',
+        "plus" => '+',
+        "comma" => ',',
+        "period" => '.',
+        "sol" => '/',
+        "colon" => ':',
+        "semi" => ';',
+        "lt" | "LT" => '<',
+        "equals" => '=',
+        "gt" | "GT" => '>',
+        "quest" => '?',
+        "commat" => '@',
+        "lsqb" | "lbrack" => '[',
+        "bsol" => '\\',
+        "rsqb" | "rbrack" => ']',
+        "Hat" => '^',
+        "lowbar" | "UnderBar" => '_',
+        "grave" | "DiacriticalGrave" => '`',
+        "lcub" | "lbrace" => '{',
+        "verbar" | "vert" | "VerticalLine" => '|',
+        "rcub" | "rbrace" => '}',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -226,6 +495,10 @@ mod tests {
             "tok&#47;SECRET&#x2B;9".to_owned(),
             "tok%252FSECRET%252B9".to_owned(),
             "tok\\u00252FSECRET+9".to_owned(),
+            "tok&sol;SECRET&plus;9".to_owned(),
+            "tok&#47SECRET&#0000043;9".to_owned(),
+            "to\u{202A}k/SEC\u{200E}RET+9".to_owned(),
+            "tok/SE\\u202aCRET+9".to_owned(),
         ] {
             assert_eq!(
                 scrub(&format!("bad token {spelled}!")),
@@ -234,9 +507,26 @@ mod tests {
             );
         }
         assert_eq!(
-            scrub("nothing here %zz \\q &#;"),
-            "nothing here %zz \\q &#;"
+            scrub("nothing here %zz \\q &#; &bogus; \u{202a}x"),
+            "nothing here %zz \\q &#; &bogus; \u{202a}x"
         );
         assert_eq!(scrub("tok/SECRET+8"), "tok/SECRET+8");
+    }
+
+    #[test]
+    fn a_token_with_escapes_of_its_own_is_found_half_decoded() {
+        let r = Redactor::new(b"p%41ss/word-1234");
+        for echoed in ["p%41ss\\/word-1234", "pAss/word-1234", "p%2541ss/word-1234"] {
+            assert_eq!(r.scrub_str(echoed), REDACTED, "{echoed}");
+        }
+        let spaced = Redactor::new(b"with space-123");
+        assert_eq!(spaced.scrub_str("x with\tspace-123"), "x <redacted>");
+    }
+
+    #[test]
+    fn header_names_are_searched_without_case() {
+        let r = Redactor::new(TOKEN.as_bytes());
+        assert_eq!(&*r.scrub_folded(b"tok%2fsecret%2b9"), REDACTED.as_bytes());
+        assert_eq!(&*r.scrub_folded(b"x-plain"), b"x-plain");
     }
 }
