@@ -24,13 +24,49 @@ pub(crate) struct Audited<'a> {
 /// How an audited call ended.
 #[derive(Clone, Copy)]
 pub(crate) struct Ended<'a> {
-    /// A word for what happened: `ended`, `applied`, `not_active`, `error`...
+    /// A word for what happened: `ended`, `applied`, `not_active`, `error`,
+    /// `cancelled` (dropped while it may have been sent: outcome unknown)...
     pub outcome: &'a str,
     /// Vobiz's id for the call, from a success body or the error.
     pub api_id: Option<&'a str>,
     pub error: Option<&'a Error>,
     /// Attempts, and the final status when the server answered.
     pub report: CallReport,
+}
+
+/// Writes the event for a call that does not finish: dropped (cancelled,
+/// timed out by the caller) once it had started, when its request may have
+/// reached the server. The outcome is `cancelled`: unknown.
+pub(crate) struct Pending<'a, 'c> {
+    call: Option<&'a Audited<'c>>,
+}
+
+impl<'a, 'c> Pending<'a, 'c> {
+    /// Starts watching `call`; create it where the call's I/O begins.
+    pub(crate) fn start(call: &'a Audited<'c>) -> Self {
+        Pending { call: Some(call) }
+    }
+
+    /// The call finished: write its event.
+    pub(crate) fn finish(mut self, ended: &Ended) {
+        if let Some(call) = self.call.take() {
+            record(call, ended);
+        }
+    }
+}
+
+impl Drop for Pending<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take() {
+            let ended = Ended {
+                outcome: "cancelled",
+                api_id: None,
+                error: None,
+                report: CallReport::default(),
+            };
+            record(call, &ended);
+        }
+    }
 }
 
 /// Writes the event for a finished call.

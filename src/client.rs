@@ -172,6 +172,12 @@ impl Client {
     /// Ends a conference, deciding what a 404 after an ambiguous attempt
     /// means and writing the audit event.
     async fn terminate(&self, name: &str) -> Result<Hangup, Error> {
+        let call = Audited {
+            operation: "delete-conference",
+            conference: Some(name),
+            members: None,
+        };
+        let pending = audit::Pending::start(&call);
         let (result, report) = match path::segment_problem(name) {
             Some(problem) => (
                 Err(Error::InvalidInput(format!("conference name {problem}"))),
@@ -186,18 +192,13 @@ impl Client {
             Err(e) if e.is_not_found() => "not_active",
             Err(_) => "error",
         };
-        let call = Audited {
-            operation: "delete-conference",
-            conference: Some(name),
-            members: None,
-        };
         let ended = Ended {
             outcome,
             api_id: result.as_ref().err().and_then(Error::api_id),
             error: result.as_ref().err().filter(|_| outcome == "error"),
             report,
         };
-        audit::record(&call, &ended);
+        pending.finish(&ended);
         match result {
             Ok(_) => Ok(Hangup::Ended),
             Err(_) if gone_after_retry => Ok(Hangup::Ended),

@@ -84,8 +84,14 @@ impl Conference {
     pub async fn details(&self) -> Result<ConferenceDetails, Error> {
         let api = self.client.api();
         let operation = api.get_conference(self.client.auth_id(), &self.name);
-        let (result, report) = crate::client::call_reporting(operation).await;
-        let answer = result?;
+        let (result, report) = crate::retry::scoped(operation).await;
+        let answer = match result {
+            Ok(answer) => answer,
+            Err(crate::generated::Error::InvalidResponsePayload(body, e)) => {
+                return Err(undecodable(&body, &e, report));
+            }
+            Err(e) => return Err(Error::from_api(e).await.with_report(report)),
+        };
         let (status, headers) = (answer.status(), answer.headers().clone());
         match answer.into_inner() {
             types::GetConferenceResponse::ConferenceDetails {
@@ -110,8 +116,8 @@ impl Conference {
                         .map(|(i, m)| MemberDetails::parse(i, m))
                         .collect::<Result<_, _>>()
                         .map_err(decode)?,
-                    name: conference_name,
-                    api_id,
+                    name: one_line(&conference_name),
+                    api_id: one_line(&api_id),
                 })
             }
             types::GetConferenceResponse::CurrentLiveRetrievalFailure { api_id, error } => {
@@ -133,11 +139,11 @@ impl Conference {
         format: RecordingFormat,
         callback_url: Option<&str>,
     ) -> Result<Accepted, Error> {
-        if let Some(url) = callback_url {
-            check_url("callback URL", url, &["https", "http"])?;
-        }
+        let callback_url = callback_url
+            .map(|url| check_url("callback URL", url, &["https", "http"]))
+            .transpose()?;
         let body = types::StartConferenceRecordingBody {
-            callback_url: callback_url.map(str::to_owned),
+            callback_url,
             file_format: match format {
                 RecordingFormat::Mp3 => types::StartConferenceRecordingBodyFileFormat::Mp3,
                 RecordingFormat::Wav => types::StartConferenceRecordingBodyFileFormat::Wav,
@@ -167,24 +173,39 @@ impl Conference {
 }
 
 /// Refuses, before any I/O, a URL Vobiz could not fetch or call: not
-/// absolute, another scheme than `schemes`, no host, or credentials in it.
-pub(crate) fn check_url(what: &str, url: &str, schemes: &[&str]) -> Result<(), Error> {
+/// absolute, another scheme than `schemes`, no host, or credentials in it;
+/// and any URL a parser would read differently from how it is written
+/// (white space or control characters anywhere, a backslash, a scheme not
+/// followed by `//`), since the URL parser quietly drops or rewrites those.
+/// Returns the URL as parsed, which is what is sent: the string that was
+/// checked.
+pub(crate) fn check_url(what: &str, url: &str, schemes: &[&str]) -> Result<String, Error> {
     let refuse = |why: &str| {
         Err(Error::InvalidInput(format!(
             "{what} {why} (got {})",
             crate::error::shorten(url)
         )))
     };
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return refuse("must not contain white space or control characters");
+    }
+    if url.contains('\\') {
+        return refuse("must not contain a backslash");
+    }
+    let written_scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match url::Url::parse(url) {
         Err(_) => refuse("must be an absolute URL"),
         Ok(u) if !schemes.contains(&u.scheme()) => {
             refuse(&format!("must use {}", schemes.join(" or ")))
         }
+        Ok(u) if written_scheme.is_none_or(|s| !s.eq_ignore_ascii_case(u.scheme())) => {
+            refuse("must start with its scheme and `://`")
+        }
         Ok(u) if u.host_str().is_none_or(str::is_empty) => refuse("must name a host"),
         Ok(u) if !u.username().is_empty() || u.password().is_some() => {
             refuse("must not carry credentials")
         }
-        Ok(_) => Ok(()),
+        Ok(u) => Ok(u.into()),
     }
 }
 
@@ -248,18 +269,18 @@ impl MemberDetails {
         let field = |name: &str| format!("members[{index}].{name}");
         let missing = |name: &str| format!("{} is missing", field(name));
         Ok(MemberDetails {
-            id: m.member_id.ok_or_else(|| missing("member_id"))?,
+            id: one_line(&m.member_id.ok_or_else(|| missing("member_id"))?),
             muted: m.muted.ok_or_else(|| missing("muted"))?,
             deaf: m.deaf.ok_or_else(|| missing("deaf"))?,
             join_time: seconds(
                 &field("join_time"),
                 &m.join_time.ok_or_else(|| missing("join_time"))?,
             )?,
-            from: m.from,
-            to: m.to,
-            caller_name: m.caller_name,
-            direction: m.direction,
-            call_uuid: m.call_uuid,
+            from: m.from.as_deref().and_then(crate::error::clean),
+            to: m.to.as_deref().and_then(crate::error::clean),
+            caller_name: m.caller_name.as_deref().and_then(crate::error::clean),
+            direction: m.direction.as_deref().and_then(crate::error::clean),
+            call_uuid: m.call_uuid.as_deref().and_then(crate::error::clean),
         })
     }
 
@@ -308,6 +329,34 @@ impl MemberDetails {
     pub fn join_time(&self) -> Duration {
         self.join_time
     }
+}
+
+/// Server text as it may be shown: one clean line (see
+/// [`crate::error::clean`]).
+fn one_line(text: &str) -> String {
+    crate::error::clean(text).unwrap_or_default()
+}
+
+/// What an answer to Retrieve a Conference that does not decode means: the
+/// documented `failed` answer (with or without its `api_id`), or a body that
+/// departs from the spec, named by the field where it does.
+fn undecodable(body: &[u8], error: &serde_json::Error, report: crate::retry::CallReport) -> Error {
+    let status = report.status.unwrap_or(200);
+    if crate::quirks::is_transient_body(body) {
+        let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+        let api = crate::ApiError::from_parts(status, &Default::default(), body);
+        return Error::LiveRetrievalFailed(api).with_report(report);
+    }
+    let departure = serde_json::from_slice(body)
+        .ok()
+        .and_then(|json| crate::shape::departure::<types::GetConferenceResponse>(&json));
+    Error::Decode {
+        status: Some(status),
+        message: departure
+            .or_else(|| crate::error::clean(&error.to_string()))
+            .unwrap_or_default(),
+    }
+    .with_report(report)
 }
 
 /// A count the spec sends as a string.
@@ -372,6 +421,12 @@ mod tests {
             "https://",
             "https://u:p@example.com/a",
             "ftp://x/a",
+            " https://example.com/a.mp3",
+            "\0https://example.com/a.mp3",
+            "https://example.com/a.mp3\r\nX-Injected: 1",
+            "https://good.example\t.evil.example/a.mp3",
+            "https:example.com/a.mp3",
+            "https:\\\\example.com\\a.mp3",
         ] {
             let err = check_url("audio URL", bad, &["https"]).unwrap_err();
             assert!(err.is_invalid_input(), "{bad}");

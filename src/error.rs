@@ -62,11 +62,12 @@ pub enum Error {
         location: String,
     },
     /// No response in time (connect, request or operation timeout).
-    #[error("timed out{}: {source}", after(*.attempts))]
+    #[error("timed out{}{}", after(*.attempts), source.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
     Timeout {
-        /// The last attempt's failure.
+        /// The last attempt's failure; `None` when the operation timeout
+        /// ran out before a request of a compound call could be sent.
         #[source]
-        source: reqwest::Error,
+        source: Option<reqwest::Error>,
         /// Attempts made.
         attempts: u32,
     },
@@ -85,10 +86,11 @@ pub enum Error {
     /// policy allowed. The room exists; asking again later may succeed.
     #[error("conference retrieval failed (Vobiz's documented 200 `failed` answer): {0}")]
     LiveRetrievalFailed(ApiError),
-    /// A member action whose list was too long for one request failed
-    /// part-way: the requests in `applied` took effect, the `not_sent` member
-    /// ids (each entry one request's worth) were never sent.
-    #[error("{source} (member request {} of {}; the ones before it were applied)", applied.requests().len() + 1, applied.requests().len() + 1 + not_sent.len())]
+    /// A member action whose list was too long for one request failed: the
+    /// requests in `applied` took effect (possibly none), the `not_sent`
+    /// member ids (each entry one request's worth) were never sent, and the
+    /// request that failed is described by `source`.
+    #[error("{source} ({} member requests applied before it, {} not sent)", applied.requests().len(), not_sent.len())]
     PartlyApplied {
         /// What took effect.
         applied: crate::MemberOutcome,
@@ -362,11 +364,13 @@ pub(crate) fn clean(text: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.to_owned())
 }
 
-/// Parses `Retry-After` as delta-seconds or an HTTP date.
+/// Parses `Retry-After` as delta-seconds (of any size) or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is still a number of seconds: far
+        // beyond any cap, never "no Retry-After".
+        return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -405,7 +409,7 @@ impl Error {
     pub(crate) fn from_reqwest(source: reqwest::Error) -> Self {
         if source.is_timeout() {
             Error::Timeout {
-                source,
+                source: Some(source),
                 attempts: 1,
             }
         } else {
@@ -597,9 +601,12 @@ impl Error {
     /// why 500 is among them.
     pub fn is_retryable(&self) -> bool {
         match self.cause() {
-            Error::Timeout { source, .. } | Error::Transport { source, .. } => {
-                crate::retry::is_transient(source)
+            Error::Timeout { source: None, .. } => true,
+            Error::Timeout {
+                source: Some(source),
+                ..
             }
+            | Error::Transport { source, .. } => crate::retry::is_transient(source),
             Error::LiveRetrievalFailed(_) => true,
             Error::Decode { .. } | Error::ResponseTooLarge { .. } => false,
             other => other

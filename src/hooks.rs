@@ -136,6 +136,12 @@ impl Inner {
         Ok(())
     }
 
+    /// When a call that starts now must be over, if the client bounds calls.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.operation_timeout
+            .and_then(|t| Instant::now().checked_add(t))
+    }
+
     /// Scheme, host and port as the base URL's (without building an
     /// `Origin`, which allocates, on every request).
     fn is_same_origin(&self, url: &url::Url) -> bool {
@@ -156,9 +162,7 @@ impl Inner {
         operation_id: &str,
         mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let deadline = self
-            .operation_timeout
-            .and_then(|t| Instant::now().checked_add(t));
+        let deadline = retry::earliest(self.deadline(), retry::compound_deadline());
         let mut report = CallReport::default();
         let mut unsent_resends = 0;
         let mut connection_failed = false;

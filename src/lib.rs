@@ -63,6 +63,7 @@ pub mod path;
 mod quirks;
 mod redact;
 pub mod retry;
+mod shape;
 #[cfg(feature = "test-util")]
 pub mod testing;
 

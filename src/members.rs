@@ -81,10 +81,11 @@ impl MemberSelector {
             }
             Selected::List(ids) => ids,
         };
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
         let mut unique: Vec<&str> = Vec::with_capacity(ids.len());
         for id in ids {
             check_id(id)?;
-            if !unique.contains(&id.as_str()) {
+            if seen.insert(id.as_str()) {
                 unique.push(id);
             }
         }
@@ -173,10 +174,11 @@ pub struct Accepted {
 
 impl Accepted {
     fn new(requested: &str, status: u16, body: Option<&Value>) -> Self {
+        // Server text, shown and logged: one clean line, like error text.
         let text = |key: &str| {
             body.and_then(|b| b.get(key))
                 .and_then(Value::as_str)
-                .map(str::to_owned)
+                .and_then(crate::error::clean)
         };
         let member_ids = body
             .and_then(|b| b.get("member_id"))
@@ -184,7 +186,7 @@ impl Accepted {
             .map(|ids| {
                 ids.iter()
                     .filter_map(|id| match id {
-                        Value::String(s) => Some(s.clone()),
+                        Value::String(s) => crate::error::clean(s),
                         Value::Number(n) => Some(n.to_string()),
                         _ => None,
                     })
@@ -271,6 +273,7 @@ pub(crate) async fn accepted<T: AnswerBody>(
     requested: &str,
     operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<()>>>,
 ) -> Result<Accepted, Error> {
+    let pending = audit::Pending::start(call);
     let (result, report): (Result<ResponseValue<T>, Error>, CallReport) =
         crate::client::call_reporting(operation).await;
     let result = result.map(|answer| Accepted::from_answer(requested, &answer));
@@ -285,7 +288,7 @@ pub(crate) async fn accepted<T: AnswerBody>(
         error: result.as_ref().err(),
         report,
     };
-    audit::record(call, &ended);
+    pending.finish(&ended);
     result
 }
 
@@ -366,10 +369,8 @@ impl Members {
     /// `url` must be an absolute `https://` URL; anything else is refused
     /// with [`Error::InvalidInput`] before anything is sent.
     pub async fn play(&self, url: &str) -> Result<MemberOutcome, Error> {
-        crate::conference::check_url("audio URL", url, &["https"])?;
-        let body = generated::types::PlayAudioMemberBody {
-            url: url.to_owned(),
-        };
+        let url = crate::conference::check_url("audio URL", url, &["https"])?;
+        let body = generated::types::PlayAudioMemberBody { url };
         let body = &body;
         self.act(
             "play-audio-member",
@@ -381,7 +382,11 @@ impl Members {
     }
 
     /// Checks the selection, then sends one request per batch of ids, in
-    /// order, stopping at the first failure.
+    /// order, stopping at the first failure. All of it is one operation
+    /// under the client's operation timeout: no request starts, and none
+    /// runs, past it. When the selection took several requests, any failure
+    /// (the first request's included) is [`Error::PartlyApplied`], saying
+    /// which applied and which were not sent.
     async fn act<'a, T, F, Fut>(
         &'a self,
         operation: &'static str,
@@ -394,27 +399,42 @@ impl Members {
     {
         let requests = self.selector.requests()?;
         let (client, room) = (self.conference.client(), self.conference.name());
+        let deadline = client.api().inner.deadline();
         let mut outcome = MemberOutcome::default();
-        for (sent, member_id) in requests.iter().enumerate() {
-            let call = Audited {
-                operation,
-                conference: Some(room),
-                members: Some(member_id),
-            };
-            let answer = send(client.api(), client.auth_id(), room, member_id.clone());
-            match accepted(&call, member_id, answer).await {
-                Ok(accepted) => outcome.requests.push(accepted),
-                Err(e) if sent == 0 => return Err(e),
-                Err(e) => {
-                    return Err(Error::PartlyApplied {
-                        applied: outcome,
-                        not_sent: requests[sent + 1..].to_vec(),
-                        source: Box::new(e),
-                    });
+        let all = async {
+            for (sent, member_id) in requests.iter().enumerate() {
+                if sent > 0 && deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                    // Nothing of this request was sent.
+                    return Err((
+                        sent,
+                        Error::Timeout {
+                            source: None,
+                            attempts: 0,
+                        },
+                    ));
+                }
+                let call = Audited {
+                    operation,
+                    conference: Some(room),
+                    members: Some(member_id),
+                };
+                let answer = send(client.api(), client.auth_id(), room, member_id.clone());
+                match accepted(&call, member_id, answer).await {
+                    Ok(accepted) => outcome.requests.push(accepted),
+                    Err(e) => return Err((sent + 1, e)),
                 }
             }
+            Ok(())
+        };
+        match crate::retry::bounded(deadline, all).await {
+            Ok(()) => Ok(outcome),
+            Err((_, e)) if requests.len() == 1 => Err(e),
+            Err((unsent, e)) => Err(Error::PartlyApplied {
+                applied: outcome,
+                not_sent: requests[unsent..].to_vec(),
+                source: Box::new(e),
+            }),
         }
-        Ok(outcome)
     }
 }
 

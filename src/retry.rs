@@ -326,8 +326,20 @@ impl Gate {
     }
 }
 
+/// What a compound call (a sweep, a split member list) shares with every
+/// single call it makes: the sweep's pause, and the compound's deadline.
+#[derive(Clone, Default)]
+struct Compound {
+    gate: Option<std::sync::Arc<Gate>>,
+    deadline: Option<Instant>,
+}
+
 tokio::task_local! {
-    static GATE: std::sync::Arc<Gate>;
+    static COMPOUND: Compound;
+}
+
+fn compound() -> Compound {
+    COMPOUND.try_with(Clone::clone).unwrap_or_default()
 }
 
 /// Runs `call` as part of the sweep that `gate` paces.
@@ -335,25 +347,57 @@ pub(crate) fn paced<F: Future>(
     gate: std::sync::Arc<Gate>,
     call: F,
 ) -> impl Future<Output = F::Output> {
-    GATE.scope(gate, call)
+    let mut context = compound();
+    context.gate = Some(gate);
+    COMPOUND.scope(context, call)
+}
+
+/// Runs `call`, every single call in it included, so that none of them
+/// outlives `deadline`: a compound call is one operation under the
+/// client's operation timeout.
+pub(crate) fn bounded<F: Future>(
+    deadline: Option<Instant>,
+    call: F,
+) -> impl Future<Output = F::Output> {
+    let mut context = compound();
+    context.deadline = earliest(context.deadline, deadline);
+    COMPOUND.scope(context, call)
+}
+
+/// The earlier of two optional deadlines.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The deadline of the compound call this call belongs to, if any.
+pub(crate) fn compound_deadline() -> Option<Instant> {
+    COMPOUND.try_with(|c| c.deadline).ok().flatten()
 }
 
 /// How much longer the sweep this call belongs to (if any) is paused.
 fn paused_for() -> Duration {
-    GATE.try_with(|gate| gate.remaining()).unwrap_or_default()
+    COMPOUND
+        .try_with(|c| c.gate.as_ref().map(|gate| gate.remaining()))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 /// Pauses the whole sweep (if any) for `wait`.
 pub(crate) fn pause_all(wait: Duration) {
-    let _ = GATE.try_with(|gate| {
-        let Some(resume) = Instant::now().checked_add(wait) else {
-            return;
-        };
-        let mut until = gate.until();
-        if until.is_none_or(|t| t < resume) {
-            *until = Some(resume);
-        }
-    });
+    let Some(gate) = COMPOUND.try_with(|c| c.gate.clone()).ok().flatten() else {
+        return;
+    };
+    let Some(resume) = Instant::now().checked_add(wait) else {
+        return;
+    };
+    let mut until = gate.until();
+    if until.is_none_or(|t| t < resume) {
+        *until = Some(resume);
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,64 @@ pub struct Operation {
     pub path: String,
 }
 
+/// Method names an operation must not generate: those of the generated
+/// client itself and of the traits it implements (progenitor's
+/// `ClientInfo` and `ClientHooks`, and the standard ones in scope
+/// everywhere). An inherent method of such a name would silently shadow
+/// the trait's (`client.api().inner()` would send a request).
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "new_with_client",
+    "api_version",
+    "baseurl",
+    "client",
+    "inner",
+    "pre",
+    "post",
+    "exec",
+    "clone",
+    "clone_from",
+    "clone_into",
+    "fmt",
+    "to_owned",
+    "to_string",
+    "into",
+    "try_into",
+    "from",
+    "try_from",
+    "borrow",
+    "borrow_mut",
+    "as_ref",
+    "as_mut",
+    "eq",
+    "ne",
+    "hash",
+    "type_id",
+    "default",
+    "deref",
+    "drop",
+    "vzip",
+];
+
+/// Refuses a path key that is not a URL path template: one that does not
+/// start with `/`, or that has a `.` or `..` segment (in any spelling),
+/// which URL resolution would turn into another resource.
+pub fn check_path_template(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!("path {path:?} does not start with `/`"));
+    }
+    let dots = |segment: &str| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    };
+    match path.split('/').find(|segment| dots(segment)) {
+        Some(segment) => Err(format!(
+            "path {path:?} has the segment {segment:?}, which would address another resource"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Reads and parses an OpenAPI document (YAML or JSON).
 pub fn load_spec(file: &Path) -> Result<OpenAPI, CodegenError> {
     let text = std::fs::read_to_string(file).map_err(|e| CodegenError {
@@ -115,8 +173,18 @@ pub fn generate_with_notes(
         file: file.to_owned(),
         problem,
     };
+    for path in spec.paths.paths.keys() {
+        check_path_template(path).map_err(&fail)?;
+    }
     let ops = operations(spec);
     for op in &ops {
+        if RESERVED_METHODS.contains(&op.method_name.as_str()) {
+            return Err(fail(format!(
+                "operationId `{}` would generate the method `{}`, which the generated client \
+                 or a trait it implements already has: the operation would shadow it",
+                op.operation_id, op.method_name
+            )));
+        }
         if op.operation_id.is_empty() {
             return Err(fail(format!(
                 "{} {} has no operationId",
@@ -406,6 +474,23 @@ paths:
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn names_that_shadow_and_paths_that_escape_are_refused() {
+        for id in ["inner", "clone", "baseurl", "Api-Version", "exec"] {
+            let err = generate_text(&OK.replace("delete-thing", id))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("would shadow it"), "{id}: {err}");
+        }
+        assert!(check_path_template("a/{id}/").is_err());
+        for path in ["/a/../{id}/", "/a/./{id}/", "/a/%2E%2e/{id}/", "/a/{id}/.."] {
+            let err = generate_text(&OK.replace("/a/{id}/", path))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("path {path:?}")), "{path}: {err}");
+        }
     }
 
     #[test]

@@ -49,6 +49,17 @@ pub fn validate(source: &Source) -> Result<(), String> {
             }
         ));
     }
+    let paths = source.doc.get("paths").and_then(Value::as_mapping);
+    for key in paths.into_iter().flat_map(|paths| paths.keys()) {
+        let Some(path) = key.as_str() else {
+            return Err(format!(
+                "{}: the path key {} is not a string",
+                source.name,
+                crate::yaml::emit(key).unwrap_or_default().trim()
+            ));
+        };
+        vobiz_codegen::check_path_template(path).map_err(|e| format!("{}: {e}", source.name))?;
+    }
     for (path, method, op) in operations(&source.doc) {
         if op
             .get("operationId")
@@ -449,6 +460,22 @@ paths:
             err,
             r#"s.json: not an OpenAPI 3.0.x document (openapi: "missing")"#
         );
+    }
+
+    #[test]
+    fn path_keys_that_are_not_path_templates_are_refused() {
+        for (key, why) in [
+            ("1", "the path key 1 is not a string"),
+            ("c/", "does not start with `/`"),
+            ("/x/../../../c/", "has the segment \"..\""),
+        ] {
+            let page = DELETE_C.replace("  /c/:", &format!("  {key}:"));
+            let err = merge(&doc(BASE), &[source("p.md", &page)], false).unwrap_err();
+            assert!(
+                err.starts_with("p.md: ") && err.contains(why),
+                "{key}: {err}"
+            );
+        }
     }
 
     #[test]
