@@ -1,12 +1,14 @@
 //! Side by side, in one process, against one local server:
 //! (a) a hand-written reqwest DELETE with the same headers,
 //! (b) `client.api().delete_conference`, (c) `client.hangup_conference`;
-//! then the bulk API over many names with its peak memory.
+//! then the same three against a server on the client's own thread, which
+//! isolates the wrapper's own cost; then the bulk API over many names with
+//! its peak memory.
 //!
 //! Full run: `cargo bench --bench compare`; with `-- --check` it also exits
 //! non-zero when a target is missed (median latency ratio to (a) at most
-//! 1.08, throughput ratio at least 0.93, the bulk sweep's peak RSS under
-//! 64 MiB). Quick check that it works: `cargo test --bench compare --
+//! 1.08, 1.05 against the same-thread server, throughput ratio at least
+//! 0.93, the bulk sweep's peak RSS under 64 MiB). Quick check that it works: `cargo test --bench compare --
 //! --smoke` (what CI runs; timing on a shared machine is too noisy to gate
 //! on).
 
@@ -77,6 +79,31 @@ fn start_server() -> SocketAddr {
                 });
             }
         });
+    });
+    addr
+}
+
+/// The same server as a task on the caller's runtime: no thread is woken
+/// per call, so a raw call costs what reqwest and hyper cost, and the
+/// wrapper's own work is what a ratio to it shows.
+async fn start_local_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            tokio::spawn(async move {
+                let service = service_fn(|_req| async {
+                    let mut response = hyper::Response::new(Empty::<Bytes>::new());
+                    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
+                    Ok::<_, Infallible>(response)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
     });
     addr
 }
@@ -277,12 +304,25 @@ fn run_bulk(names: usize, concurrency: usize) -> Bulk {
 }
 
 /// The README's targets, checked: the misses, if any.
-fn misses(lat: &[(Duration, Duration); 3], tput: &[(f64, f64); 3], bulk: &Bulk) -> Vec<String> {
+fn misses(
+    lat: &[(Duration, Duration); 3],
+    local: &[(Duration, Duration); 3],
+    tput: &[(f64, f64); 3],
+    bulk: &Bulk,
+) -> Vec<String> {
     const MAX_LATENCY_RATIO: f64 = 1.08;
+    const MAX_LOCAL_RATIO: f64 = 1.05;
     const MIN_THROUGHPUT_RATIO: f64 = 0.93;
     const MAX_PEAK_KB: u64 = 64 * 1024;
     let mut misses = Vec::new();
     for variant in 1..3 {
+        let ratio = local[variant].0.as_secs_f64() / local[0].0.as_secs_f64();
+        if ratio > MAX_LOCAL_RATIO {
+            misses.push(format!(
+                "{}: same-thread median latency ratio {ratio:.3} > {MAX_LOCAL_RATIO}",
+                NAMES[variant]
+            ));
+        }
         let ratio = lat[variant].0.as_secs_f64() / lat[0].0.as_secs_f64();
         if ratio > MAX_LATENCY_RATIO {
             misses.push(format!(
@@ -303,6 +343,18 @@ fn misses(lat: &[(Duration, Duration); 3], tput: &[(f64, f64); 3], bulk: &Bulk) 
         None => misses.push("bulk peak RSS unknown".to_owned()),
     }
     misses
+}
+
+fn print_latency(lat: &[(Duration, Duration); 3]) {
+    for (i, (median, p99)) in lat.iter().enumerate() {
+        let ratio = median.as_secs_f64() / lat[0].0.as_secs_f64();
+        println!(
+            "  {:<38} median {:>7.1} µs  p99 {:>7.1} µs  median ratio to (a) {ratio:.3}",
+            NAMES[i],
+            median.as_secs_f64() * 1e6,
+            p99.as_secs_f64() * 1e6
+        );
+    }
 }
 
 fn main() {
@@ -357,15 +409,16 @@ fn main() {
         "\nsequential latency over {} calls each:",
         sizes.latency_calls
     );
-    for (i, (median, p99)) in lat.iter().enumerate() {
-        let ratio = median.as_secs_f64() / lat[0].0.as_secs_f64();
-        println!(
-            "  {:<38} median {:>7.1} µs  p99 {:>7.1} µs  median ratio to (a) {ratio:.3}",
-            NAMES[i],
-            median.as_secs_f64() * 1e6,
-            p99.as_secs_f64() * 1e6
-        );
-    }
+    print_latency(&lat);
+    let local = rt.block_on(async {
+        let clients = Clients::new(start_local_server().await);
+        latency(&clients, sizes.latency_calls * 4).await
+    });
+    println!(
+        "\nsequential latency, server on the client's thread, over {} calls each:",
+        sizes.latency_calls * 4
+    );
+    print_latency(&local);
     let tput = rt.block_on(throughput(
         &clients,
         sizes.throughput_calls,
@@ -385,7 +438,7 @@ fn main() {
     let bulk = run_bulk(sizes.bulk_names, sizes.concurrency);
     println!("\n{}", bulk.report);
     if args.iter().any(|a| a == "--check") {
-        let misses = misses(&lat, &tput, &bulk);
+        let misses = misses(&lat, &local, &tput, &bulk);
         if misses.is_empty() {
             println!("\ncheck: every target met");
         } else {

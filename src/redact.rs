@@ -112,8 +112,9 @@ impl Redactor {
             return Vec::new();
         }
         let search = |text: &[u8], found: &mut dyn FnMut(Range<usize>)| {
+            // Header names arrive lower-cased already: no copy for them.
             let folded;
-            let text = if fold {
+            let text = if fold && text.iter().any(u8::is_ascii_uppercase) {
                 folded = text.to_ascii_lowercase();
                 &folded[..]
             } else {

@@ -290,8 +290,24 @@ impl Room {
 /// the one that took the n-th fault.
 #[derive(Debug, Default)]
 struct Log {
-    requests: Vec<RecordedRequest>,
+    requests: VecDeque<RecordedRequest>,
+    /// The bytes of the kept requests' bodies.
+    bytes: usize,
     faults: VecDeque<Fault>,
+}
+
+impl Log {
+    /// Keeps `request`, forgetting the oldest beyond the bounds.
+    fn keep(&mut self, request: RecordedRequest) {
+        self.bytes += request.body.len();
+        self.requests.push_back(request);
+        while self.requests.len() > MAX_RECORDED_REQUESTS || self.bytes > MAX_RECORDED_BYTES {
+            match self.requests.pop_front() {
+                Some(old) => self.bytes -= old.body.len(),
+                None => break,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -303,6 +319,8 @@ struct State {
     log: Mutex<Log>,
     api_ids: AtomicU64,
     calls: AtomicU64,
+    /// Requests received, kept or not.
+    received: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     /// Woken whenever `in_flight` grows.
@@ -520,9 +538,12 @@ impl FakeVobiz {
         lock(&self.state.log).faults.extend(faults);
     }
 
-    /// Every request received so far, in order.
+    /// The authenticated requests received so far, in order: at most the
+    /// newest [`MAX_RECORDED_REQUESTS`], holding at most
+    /// [`MAX_RECORDED_BYTES`] of bodies. Requests without the simulator's
+    /// credentials are answered 401 and not kept.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state.log).requests.clone()
+        lock(&self.state.log).requests.iter().cloned().collect()
     }
 
     /// The most requests it was ever handling at the same time.
@@ -530,9 +551,9 @@ impl FakeVobiz {
         self.state.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// How many requests it has received.
+    /// How many requests it has received, kept or not.
     pub fn request_count(&self) -> usize {
-        lock(&self.state.log).requests.len()
+        self.state.received.load(Ordering::SeqCst)
     }
 }
 
@@ -542,13 +563,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How long a client may take to send a request's head, and then its body,
+/// before its connection is closed: a client that trickles bytes cannot
+/// hold a connection open for ever.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request body read; a larger one is answered 413 unread.
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// How many requests [`FakeVobiz::requests`] keeps, the newest.
+pub const MAX_RECORDED_REQUESTS: usize = 10_000;
+/// How many bytes of request bodies [`FakeVobiz::requests`] keeps, the
+/// newest requests' first.
+pub const MAX_RECORDED_BYTES: usize = 16 * 1024 * 1024;
+
 async fn serve(listener: TcpListener, state: Arc<State>) {
-    while let Ok((stream, _)) = listener.accept().await {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of descriptors, or a connection reset before it was
+            // accepted: the listener is still good. Say so, give
+            // connections time to close, and go on.
+            Err(e) => {
+                tracing::warn!(error = %e, "vobiz simulator: accept failed; retrying");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         let state = state.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, state.clone()));
             // A client hanging up mid-request is its business, not an error here.
             let _ = http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
@@ -560,12 +606,24 @@ async fn handle(
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let _in_flight = InFlight::enter(&state);
+    state.received.fetch_add(1, Ordering::SeqCst);
     let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let limited = http_body_util::Limited::new(body, MAX_REQUEST_BODY);
+    let body = match tokio::time::timeout(READ_TIMEOUT, limited.collect()).await {
+        Ok(Ok(body)) => body.to_bytes(),
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return Ok(error(
+                &state,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large for the simulator",
+            ));
+        }
+        // Cut short or too slow: nobody is waiting for an answer.
+        Ok(Err(_)) | Err(_) => return Err(Dropped),
+    };
     let recorded = RecordedRequest {
         method: parts.method.to_string(),
         target: parts.uri.to_string(),
@@ -575,7 +633,9 @@ async fn handle(
     };
     let fault = {
         let mut log = lock(&state.log);
-        log.requests.push(recorded.clone());
+        if authenticated(&state, &recorded) {
+            log.keep(recorded.clone());
+        }
         log.faults.pop_front()
     };
     match fault {
@@ -674,11 +734,15 @@ fn route(path: &str) -> Option<(&str, Route<'_>)> {
 }
 
 /// The Vobiz behaviour: authenticate, route, act on the rooms.
-fn respond(state: &State, req: &RecordedRequest) -> Response<Full<Bytes>> {
+/// Whether a request carries the simulator's credentials.
+fn authenticated(state: &State, req: &RecordedRequest) -> bool {
     let header = |name: &str| req.headers.get(name).map(|v| v.as_bytes());
-    if header("x-auth-id") != Some(state.auth_id.as_bytes())
-        || header("x-auth-token") != Some(state.auth_token.as_bytes())
-    {
+    header("x-auth-id") == Some(state.auth_id.as_bytes())
+        && header("x-auth-token") == Some(state.auth_token.as_bytes())
+}
+
+fn respond(state: &State, req: &RecordedRequest) -> Response<Full<Bytes>> {
+    if !authenticated(state, req) {
         return error(
             state,
             StatusCode::UNAUTHORIZED,

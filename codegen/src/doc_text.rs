@@ -85,15 +85,29 @@ fn is_absolute_url(url: &str) -> bool {
 /// prose escaped.
 fn rewrite(text: &str) -> String {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    let mut code: Option<(Range<usize>, String)> = None;
+    // The block or link being read, with its range and its text.
+    let mut code: Option<(Inside, Range<usize>, String)> = None;
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         match (event, code.as_mut()) {
-            (Event::Start(Tag::CodeBlock(_)), None) => code = Some((range, String::new())),
-            (Event::Text(t), Some((_, body))) => body.push_str(&t),
-            (Event::End(TagEnd::CodeBlock), Some(_)) => {
-                if let Some((range, body)) = code.take() {
+            (Event::Start(Tag::CodeBlock(_)), None) => {
+                code = Some((Inside::Code, range, String::new()))
+            }
+            (Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }), None)
+                if !is_absolute_url(&dest_url) =>
+            {
+                code = Some((Inside::Link, range, String::new()))
+            }
+            (Event::Text(t) | Event::Code(t), Some((_, _, body))) => body.push_str(&t),
+            (Event::End(TagEnd::CodeBlock), Some((Inside::Code, ..))) => {
+                if let Some((_, range, body)) = code.take() {
                     let (start, prefix) = container(text, range.start);
                     edits.push((start..range.end, fenced(&body, &prefix)));
+                }
+            }
+            (Event::End(TagEnd::Link | TagEnd::Image), Some((Inside::Link, ..))) => {
+                // A link rustdoc would resolve: its words stay, as words.
+                if let Some((_, range, body)) = code.take() {
+                    edits.push((range, escape_brackets(&body)));
                 }
             }
             (_, Some(_)) => {}
@@ -119,6 +133,12 @@ fn rewrite(text: &str) -> String {
     apply(text, edits)
 }
 
+/// What [`rewrite`] is reading through.
+enum Inside {
+    Code,
+    Link,
+}
+
 /// Where a block that starts at `at` is rewritten from, and the prefix its
 /// lines get: the block-quote markers before it on its line, without the
 /// indentation (which could make the fence itself an indented code block).
@@ -142,10 +162,12 @@ fn container(text: &str, at: usize) -> (usize, String) {
 fn fenced(body: &str, prefix: &str) -> String {
     let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
-    let mut out = format!(
-        "{prefix_first}{fence}text\n",
-        prefix_first = if prefix.is_empty() { "" } else { " " }
-    );
+    // The fence starts a line of its own even where a generator puts this
+    // text after other words on a line (progenitor writes "- `id`: " before
+    // a parameter's description): otherwise the opening fence would be
+    // words, and the closing one would open a block.
+    let start = if prefix.is_empty() { "\n" } else { " " };
+    let mut out = format!("{start}{fence}text\n");
     for line in body.lines() {
         out.push_str(prefix);
         out.push_str(line);

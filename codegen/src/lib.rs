@@ -358,7 +358,7 @@ fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
         /// Method and path template of every generated operation.
         pub(crate) static OPERATIONS: [crate::hooks::OperationSpec; #count] = [#(#specs)*];
 
-        /// An operation's entry in [`OPERATIONS`], by the name progenitor
+        /// An operation's entry in `OPERATIONS`, by the name progenitor
         /// passes to the hooks.
         pub(crate) fn operation_spec(operation_id: &str) -> Option<&'static crate::hooks::OperationSpec> {
             match operation_id {
