@@ -62,23 +62,7 @@ fn start_server() -> SocketAddr {
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                tokio::spawn(async move {
-                    let service = service_fn(|_req| async {
-                        let mut response = hyper::Response::new(Empty::<Bytes>::new());
-                        *response.status_mut() = hyper::StatusCode::NO_CONTENT;
-                        Ok::<_, Infallible>(response)
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        rt.block_on(serve(tokio::net::TcpListener::from_std(listener).unwrap()));
     });
     addr
 }
@@ -89,23 +73,26 @@ fn start_server() -> SocketAddr {
 async fn start_local_server() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(|_req| async {
-                    let mut response = hyper::Response::new(Empty::<Bytes>::new());
-                    *response.status_mut() = hyper::StatusCode::NO_CONTENT;
-                    Ok::<_, Infallible>(response)
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    tokio::spawn(serve(listener));
     addr
+}
+
+/// Answers 204 to every request on every connection `listener` accepts.
+async fn serve(listener: tokio::net::TcpListener) {
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        tokio::spawn(async move {
+            let service = service_fn(|_req| async {
+                let mut response = hyper::Response::new(Empty::<Bytes>::new());
+                *response.status_mut() = hyper::StatusCode::NO_CONTENT;
+                Ok::<_, Infallible>(response)
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 #[derive(Clone)]
