@@ -62,7 +62,7 @@ fn start_server() -> SocketAddr {
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(serve(tokio::net::TcpListener::from_std(listener).unwrap()));
+        rt.block_on(async { serve(tokio::net::TcpListener::from_std(listener).unwrap()).await });
     });
     addr
 }
