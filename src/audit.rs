@@ -1,6 +1,7 @@
 //! The audit trail: one INFO event on the target `vobiz::audit` for every
 //! state-changing call the handwritten layer makes (conference hangups,
-//! hang up all, each member request, recording start and stop).
+//! hang up all, each member request, recording start and stop), and one
+//! for such a call dropped once it had started.
 //!
 //! Field names follow OpenTelemetry's conventions where one exists
 //! (`http.request.method`, `http.response.status_code`, `error.type`); ours
@@ -8,25 +9,58 @@
 //! the outcome only, never from a request.
 
 use crate::Error;
+use crate::operation::Operation;
 use crate::retry::CallReport;
 
 /// What one audited call was about.
 pub(crate) struct Audited<'a> {
-    /// The spec's operationId, e.g. `kick-member`; its method comes from the
-    /// generated operation table.
-    pub operation: &'static str,
+    /// The operation it sends.
+    pub operation: &'static Operation,
     /// The conference, unless the call is account-wide.
     pub conference: Option<&'a str>,
     /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
     pub members: Option<&'a str>,
 }
 
+/// What an audited call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuditOutcome {
+    /// A room was ended (204).
+    Ended,
+    /// The room was gone after an attempt whose outcome was unknown.
+    EndedAfterRetry,
+    /// No such active room (404 on a hangup).
+    NotActive,
+    /// Vobiz accepted the request.
+    Applied,
+    /// 404 on anything but a hangup.
+    NotFound,
+    /// Any other failure.
+    Error,
+    /// Dropped once it had started: the request may have reached the
+    /// server, so what happened is unknown.
+    Cancelled,
+}
+
+impl AuditOutcome {
+    /// The word the event carries.
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Ended => "ended",
+            AuditOutcome::EndedAfterRetry => "ended_after_retry",
+            AuditOutcome::NotActive => "not_active",
+            AuditOutcome::Applied => "applied",
+            AuditOutcome::NotFound => "not_found",
+            AuditOutcome::Error => "error",
+            AuditOutcome::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// How an audited call ended.
 #[derive(Clone, Copy)]
 pub(crate) struct Ended<'a> {
-    /// A word for what happened: `ended`, `applied`, `not_active`, `error`,
-    /// `cancelled` (dropped while it may have been sent: outcome unknown)...
-    pub outcome: &'a str,
+    pub outcome: AuditOutcome,
     /// Vobiz's id for the call, from a success body or the error.
     pub api_id: Option<&'a str>,
     pub error: Option<&'a Error>,
@@ -36,7 +70,7 @@ pub(crate) struct Ended<'a> {
 
 /// Writes the event for a call that does not finish: dropped (cancelled,
 /// timed out by the caller) once it had started, when its request may have
-/// reached the server. The outcome is `cancelled`: unknown.
+/// reached the server.
 pub(crate) struct Pending<'a, 'c> {
     call: Option<&'a Audited<'c>>,
 }
@@ -59,7 +93,7 @@ impl Drop for Pending<'_, '_> {
     fn drop(&mut self) {
         if let Some(call) = self.call.take() {
             let ended = Ended {
-                outcome: "cancelled",
+                outcome: AuditOutcome::Cancelled,
                 api_id: None,
                 error: None,
                 report: CallReport::default(),
@@ -70,25 +104,21 @@ impl Drop for Pending<'_, '_> {
 }
 
 /// Writes the event for a finished call.
-pub(crate) fn record(call: &Audited, ended: &Ended) {
+fn record(call: &Audited, ended: &Ended) {
     let Ended {
         outcome,
         api_id,
         error,
         report,
     } = *ended;
-    let method = crate::generated::OPERATIONS
-        .iter()
-        .find(|spec| spec.operation_id == call.operation)
-        .map(|spec| spec.method);
     tracing::event!(
         target: "vobiz::audit",
         tracing::Level::INFO,
-        vobiz.operation = call.operation,
-        http.request.method = method,
+        vobiz.operation = call.operation.id,
+        http.request.method = call.operation.method.as_str(),
         vobiz.conference = call.conference,
         vobiz.members = call.members,
-        vobiz.outcome = outcome,
+        vobiz.outcome = outcome.as_str(),
         http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
         vobiz.api_id = api_id.or_else(|| error.and_then(Error::api_id)),

@@ -1,16 +1,16 @@
-//! The client facade: conference calls by name, over the generated client.
+//! The client facade: account-wide calls and conference calls by name, over
+//! the generated client. (It is built by `ClientBuilder`, in `config`.)
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::config::{ClientBuilder, builder_from_env};
 use futures_util::FutureExt;
-use futures_util::future::Either;
 
-use crate::audit::{self, Audited, Ended};
-use crate::generated::ResponseValue;
-use crate::retry::{self, CallReport};
-use crate::{Conference, Error, generated, path};
+use crate::audit::{AuditOutcome, Audited, Ended, Pending};
+use crate::generated::{ResponseValue, operations};
+use crate::outcome::Hangup;
+use crate::retry::CallReport;
+use crate::{Error, call, generated, path};
 
 /// A Vobiz API client. Cheap to clone; clones share one connection pool.
 ///
@@ -29,20 +29,11 @@ pub struct Client {
     auth_id: Arc<str>,
 }
 
-/// The outcome of [`Client::hangup_conference_if_active`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Hangup {
-    /// The conference was running and has been ended (204).
-    Ended,
-    /// No active conference had that name (404): nothing to end.
-    NotActive,
-}
-
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("auth_id", &self.auth_id)
-            .field("auth_token", &"<redacted>")
+            .field("auth_token", &crate::redact::REDACTED)
             .field("base_url", &self.base_url())
             .finish()
     }
@@ -54,22 +45,6 @@ impl Client {
             api,
             auth_id: auth_id.into(),
         }
-    }
-
-    /// A client for the production API with default settings.
-    pub fn new(auth_id: impl Into<String>, auth_token: impl Into<String>) -> Result<Self, Error> {
-        Self::builder(auth_id, auth_token).build()
-    }
-
-    /// A client from `VOBIZ_AUTH_ID`, `VOBIZ_AUTH_TOKEN` and, optionally,
-    /// `VOBIZ_BASE_URL`. The error names a missing variable.
-    pub fn from_env() -> Result<Self, Error> {
-        builder_from_env(|name| std::env::var(name))?.build()
-    }
-
-    /// Starts configuring a client.
-    pub fn builder(auth_id: impl Into<String>, auth_token: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(auth_id, auth_token)
     }
 
     /// The account this client acts for.
@@ -104,13 +79,7 @@ impl Client {
         &self,
         operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
     ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
-        call_reporting(operation).map(|(result, _)| result)
-    }
-
-    /// A handle on the conference `name`, for its details, members and
-    /// recording. No I/O happens until a call is made on it.
-    pub fn conference(&self, name: &str) -> Conference {
-        Conference::new(self.clone(), name)
+        call::reporting(operation).map(|(result, _)| result)
     }
 
     /// The names of the conferences Vobiz reports as active.
@@ -132,15 +101,13 @@ impl Client {
     /// refused before anything is sent). Written to the audit trail like every
     /// hangup. It is a DELETE, so it is retried as the client's policy says.
     pub async fn hangup_all_conferences(&self) -> Result<(), Error> {
-        let call = Audited {
-            operation: "delete-all-conferences",
+        let audited = Audited {
+            operation: &operations::DELETE_ALL_CONFERENCES,
             conference: None,
             members: None,
         };
         let operation = self.api.delete_all_conferences(&self.auth_id);
-        crate::members::accepted(&call, "", operation)
-            .await
-            .map(drop)
+        call::audited(&audited, operation).await.map(drop)
     }
 
     /// Ends the active conference `name`, disconnecting every member.
@@ -172,30 +139,33 @@ impl Client {
     /// Ends a conference, deciding what a 404 after an ambiguous attempt
     /// means and writing the audit event.
     async fn terminate(&self, name: &str) -> Result<Hangup, Error> {
-        let call = Audited {
-            operation: "delete-conference",
+        let audited = Audited {
+            operation: &operations::DELETE_CONFERENCE,
             conference: Some(name),
             members: None,
         };
-        let pending = audit::Pending::start(&call);
+        let pending = Pending::start(&audited);
         let (result, report) = match path::segment_problem(name) {
             Some(problem) => (
                 Err(Error::InvalidInput(format!("conference name {problem}"))),
                 CallReport::default(),
             ),
-            None => call_reporting(self.api.delete_conference(&self.auth_id, name)).await,
+            None => call::reporting(self.api.delete_conference(&self.auth_id, name)).await,
         };
         let gone_after_retry = report.ambiguous && result.as_ref().is_err_and(Error::is_not_found);
         let outcome = match &result {
-            Ok(_) => "ended",
-            Err(_) if gone_after_retry => "ended_after_retry",
-            Err(e) if e.is_not_found() => "not_active",
-            Err(_) => "error",
+            Ok(_) => AuditOutcome::Ended,
+            Err(_) if gone_after_retry => AuditOutcome::EndedAfterRetry,
+            Err(e) if e.is_not_found() => AuditOutcome::NotActive,
+            Err(_) => AuditOutcome::Error,
         };
         let ended = Ended {
             outcome,
             api_id: result.as_ref().err().and_then(Error::api_id),
-            error: result.as_ref().err().filter(|_| outcome == "error"),
+            error: result
+                .as_ref()
+                .err()
+                .filter(|_| outcome == AuditOutcome::Error),
             report,
         };
         pending.finish(&ended);
@@ -205,19 +175,4 @@ impl Client {
             Err(e) => Err(e),
         }
     }
-}
-
-/// Awaits a generated call, mapping its error and counting its attempts.
-/// (A combinator chain, not an `async fn`: see [`retry::scoped`].)
-pub(crate) fn call_reporting<T, E>(
-    operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
-) -> impl Future<Output = (Result<ResponseValue<T>, Error>, CallReport)> {
-    retry::scoped(operation).then(|(result, report)| match result {
-        Ok(value) => Either::Left(std::future::ready((Ok(value), report))),
-        // Boxed so the error path's state does not weigh on every call.
-        Err(e) => Either::Right(Box::pin(async move {
-            let error = Error::from_api(e).await.with_report(report);
-            (Err(error), report)
-        })),
-    })
 }

@@ -4,9 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::audit::Audited;
-use crate::generated::types;
-use crate::members::{Accepted, Members, accepted};
-use crate::{Client, Error, Hangup, MemberSelector};
+use crate::generated::{operations, types};
+use crate::operation::Operation;
+use crate::outcome::{Accepted, Hangup};
+use crate::text::{clean, one_line, shorten};
+use crate::{Client, Error, call};
 
 /// A conference room by name; from [`Client::conference`]. Cheap to clone,
 /// and making one does no I/O: the name is checked when a call is made.
@@ -37,14 +39,18 @@ pub enum RecordingFormat {
     Wav,
 }
 
-impl Conference {
-    pub(crate) fn new(client: Client, name: &str) -> Self {
+impl Client {
+    /// A handle on the conference `name`, for its details, members and
+    /// recording. No I/O happens until a call is made on it.
+    pub fn conference(&self, name: &str) -> Conference {
         Conference {
-            client,
+            client: self.clone(),
             name: name.into(),
         }
     }
+}
 
+impl Conference {
     /// The room's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -64,12 +70,6 @@ impl Conference {
     /// [`Client::hangup_conference_if_active`].
     pub async fn hangup_if_active(&self) -> Result<Hangup, Error> {
         self.client.hangup_conference_if_active(&self.name).await
-    }
-
-    /// The members an action is for: one id (`"17"`), a
-    /// [`MemberSelector::list`], or [`MemberSelector::all`].
-    pub fn members(&self, who: impl Into<MemberSelector>) -> Members {
-        Members::new(self.clone(), who.into())
     }
 
     /// The room's details, read from Retrieve a Conference.
@@ -121,6 +121,8 @@ impl Conference {
                 })
             }
             types::GetConferenceResponse::CurrentLiveRetrievalFailure { api_id, error } => {
+                // Typed, the answer has no body left to read: the failure is
+                // told from what the spec types it as.
                 let body = serde_json::json!({"error": error.to_string(), "api_id": api_id});
                 let api_error =
                     crate::ApiError::from_parts(status, &headers, body.to_string().as_bytes());
@@ -140,7 +142,7 @@ impl Conference {
         callback_url: Option<&str>,
     ) -> Result<Accepted, Error> {
         let callback_url = callback_url
-            .map(|url| check_url("callback URL", url, &["https", "http"]))
+            .map(|url| checked_url("callback URL", url, &["https", "http"]))
             .transpose()?;
         let body = types::StartConferenceRecordingBody {
             callback_url,
@@ -151,19 +153,19 @@ impl Conference {
         };
         let api = self.client.api();
         let operation = api.start_conference_recording(self.client.auth_id(), &self.name, &body);
-        accepted(&self.audited("start-conference-recording"), "", operation).await
+        let audited = self.audited(&operations::START_CONFERENCE_RECORDING);
+        call::audited(&audited, operation).await
     }
 
     /// Stops the room's recording. Only Vobiz's 204 is success.
     pub async fn stop_recording(&self) -> Result<(), Error> {
         let api = self.client.api();
         let operation = api.stop_conference_recording(self.client.auth_id(), &self.name);
-        accepted(&self.audited("stop-conference-recording"), "", operation)
-            .await
-            .map(drop)
+        let audited = self.audited(&operations::STOP_CONFERENCE_RECORDING);
+        call::audited(&audited, operation).await.map(drop)
     }
 
-    fn audited(&self, operation: &'static str) -> Audited<'_> {
+    fn audited(&self, operation: &'static Operation) -> Audited<'_> {
         Audited {
             operation,
             conference: Some(&self.name),
@@ -172,41 +174,13 @@ impl Conference {
     }
 }
 
-/// Refuses, before any I/O, a URL Vobiz could not fetch or call: not
-/// absolute, another scheme than `schemes`, no host, or credentials in it;
-/// and any URL a parser would read differently from how it is written
-/// (white space or control characters anywhere, a backslash, a scheme not
-/// followed by `//`), since the URL parser quietly drops or rewrites those.
-/// Returns the URL as parsed, which is what is sent: the string that was
-/// checked.
-pub(crate) fn check_url(what: &str, url: &str, schemes: &[&str]) -> Result<String, Error> {
-    let refuse = |why: &str| {
-        Err(Error::InvalidInput(format!(
-            "{what} {why} (got {})",
-            crate::error::shorten(url)
-        )))
-    };
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return refuse("must not contain white space or control characters");
-    }
-    if url.contains('\\') {
-        return refuse("must not contain a backslash");
-    }
-    let written_scheme = url.split_once("://").map(|(scheme, _)| scheme);
-    match url::Url::parse(url) {
-        Err(_) => refuse("must be an absolute URL"),
-        Ok(u) if !schemes.contains(&u.scheme()) => {
-            refuse(&format!("must use {}", schemes.join(" or ")))
-        }
-        Ok(u) if written_scheme.is_none_or(|s| !s.eq_ignore_ascii_case(u.scheme())) => {
-            refuse("must start with its scheme and `://`")
-        }
-        Ok(u) if u.host_str().is_none_or(str::is_empty) => refuse("must name a host"),
-        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-            refuse("must not carry credentials")
-        }
-        Ok(u) => Ok(u.into()),
-    }
+/// A URL a caller gives for Vobiz to fetch or call, checked as it will be
+/// sent (see `crate::url_check`), or `InvalidInput` naming it, before any
+/// I/O. What is sent is the parsed form that was checked.
+pub(crate) fn checked_url(what: &str, url: &str, schemes: &[&str]) -> Result<String, Error> {
+    crate::url_check::parse_with_scheme(url, schemes)
+        .map(String::from)
+        .map_err(|why| Error::InvalidInput(format!("{what} {why} (got {})", shorten(url))))
 }
 
 /// What Retrieve a Conference says about a room, with its numbers parsed.
@@ -276,11 +250,11 @@ impl MemberDetails {
                 &field("join_time"),
                 &m.join_time.ok_or_else(|| missing("join_time"))?,
             )?,
-            from: m.from.as_deref().and_then(crate::error::clean),
-            to: m.to.as_deref().and_then(crate::error::clean),
-            caller_name: m.caller_name.as_deref().and_then(crate::error::clean),
-            direction: m.direction.as_deref().and_then(crate::error::clean),
-            call_uuid: m.call_uuid.as_deref().and_then(crate::error::clean),
+            from: m.from.as_deref().and_then(clean),
+            to: m.to.as_deref().and_then(clean),
+            caller_name: m.caller_name.as_deref().and_then(clean),
+            direction: m.direction.as_deref().and_then(clean),
+            call_uuid: m.call_uuid.as_deref().and_then(clean),
         })
     }
 
@@ -331,18 +305,12 @@ impl MemberDetails {
     }
 }
 
-/// Server text as it may be shown: one clean line (see
-/// [`crate::error::clean`]).
-fn one_line(text: &str) -> String {
-    crate::error::clean(text).unwrap_or_default()
-}
-
 /// What an answer to Retrieve a Conference that does not decode means: the
 /// documented `failed` answer (with or without its `api_id`), or a body that
 /// departs from the spec, named by the field where it does.
 fn undecodable(body: &[u8], error: &serde_json::Error, report: crate::retry::CallReport) -> Error {
     let status = report.status.unwrap_or(200);
-    if crate::quirks::is_transient_body(body) {
+    if crate::quirks::is_failed_answer(body) {
         let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
         let api = crate::ApiError::from_parts(status, &Default::default(), body);
         return Error::LiveRetrievalFailed(api).with_report(report);
@@ -353,7 +321,7 @@ fn undecodable(body: &[u8], error: &serde_json::Error, report: crate::retry::Cal
     Error::Decode {
         status: Some(status),
         message: departure
-            .or_else(|| crate::error::clean(&error.to_string()))
+            .or_else(|| clean(&error.to_string()))
             .unwrap_or_default(),
     }
     .with_report(report)
@@ -364,7 +332,7 @@ fn count(field: &str, value: &str) -> Result<usize, String> {
     value
         .trim()
         .parse()
-        .map_err(|_| format!("{field} is not a count: {}", crate::error::shorten(value)))
+        .map_err(|_| format!("{field} is not a count: {}", shorten(value)))
 }
 
 /// Seconds the spec sends as a string: digits, optionally with a fraction.
@@ -380,12 +348,7 @@ fn seconds(field: &str, value: &str) -> Result<Duration, String> {
         .then(|| trimmed.parse::<f64>().ok())
         .flatten()
         .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .ok_or_else(|| {
-            format!(
-                "{field} is not a number of seconds: {}",
-                crate::error::shorten(value)
-            )
-        })
+        .ok_or_else(|| format!("{field} is not a number of seconds: {}", shorten(value)))
 }
 
 #[cfg(test)]
@@ -409,21 +372,5 @@ mod tests {
                 .unwrap_err()
                 .contains("conference_member_count")
         );
-    }
-
-    #[test]
-    fn urls_vobiz_must_fetch() {
-        assert!(check_url("u", "https://example.com/a.mp3", &["https"]).is_ok());
-        for bad in [
-            "http://example.com/a.mp3",
-            "/a.mp3",
-            "example.com/a.mp3",
-            "https://",
-            "https://u:p@example.com/a",
-            "ftp://x/a",
-        ] {
-            let err = check_url("audio URL", bad, &["https"]).unwrap_err();
-            assert!(err.is_invalid_input(), "{bad}");
-        }
     }
 }

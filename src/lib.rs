@@ -51,6 +51,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
+mod call;
 mod client;
 mod conference;
 mod config;
@@ -59,6 +60,8 @@ mod extras;
 pub mod generated;
 mod hooks;
 mod members;
+pub mod operation;
+mod outcome;
 pub mod path;
 mod quirks;
 mod redact;
@@ -66,15 +69,19 @@ pub mod retry;
 mod shape;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod text;
+mod transport;
+mod url_check;
 
-pub use client::{Client, Hangup};
+pub use client::Client;
 pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_WAIT,
 };
 pub use error::{ApiError, Error};
-pub use members::{Accepted, MAX_MEMBER_ID_LEN, MemberOutcome, MemberSelector, Members};
+pub use members::{MAX_MEMBER_ID_LEN, MemberSelector, Members};
+pub use outcome::{Accepted, Hangup, MemberOutcome};
 pub use retry::RetryPolicy;
 
 /// The README's Rust examples compile as doctests.

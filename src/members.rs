@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde_json::Value;
-
-use crate::audit::{self, Audited, Ended};
-use crate::generated::{self, ResponseValue};
-use crate::retry::CallReport;
-use crate::{Conference, Error};
+use crate::audit::Audited;
+use crate::conference::checked_url;
+use crate::generated::{self, ResponseValue, operations};
+use crate::operation::Operation;
+use crate::outcome::{AnswerBody, MemberOutcome};
+use crate::{Conference, Error, call};
 
 /// The longest `member_id` one request carries, before encoding (each comma
 /// becomes three bytes on the wire). A URL of about 2,000 bytes passes every
@@ -104,7 +104,7 @@ fn check_id(id: &str) -> Result<(), Error> {
     } else if !id.bytes().all(|b| b.is_ascii_digit()) {
         format!(
             "must be the digits Vobiz assigns (got {})",
-            crate::error::shorten(id)
+            crate::text::shorten(id)
         )
     } else {
         return Ok(());
@@ -162,136 +162,6 @@ impl From<u64> for MemberSelector {
     }
 }
 
-/// What Vobiz said when it accepted one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accepted {
-    requested: String,
-    status: u16,
-    message: Option<String>,
-    member_ids: Vec<String>,
-    api_id: Option<String>,
-}
-
-impl Accepted {
-    fn new(requested: &str, status: u16, body: Option<&Value>) -> Self {
-        // Server text, shown and logged: one clean line, like error text.
-        let text = |key: &str| {
-            body.and_then(|b| b.get(key))
-                .and_then(Value::as_str)
-                .and_then(crate::error::clean)
-        };
-        let member_ids = body
-            .and_then(|b| b.get("member_id"))
-            .and_then(Value::as_array)
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|id| match id {
-                        Value::String(s) => crate::error::clean(s),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Accepted {
-            requested: requested.to_owned(),
-            status,
-            message: text("message"),
-            member_ids,
-            api_id: text("api_id"),
-        }
-    }
-
-    /// The `member_id` this request carried (`17`, `10,15`, `all`); empty for
-    /// a conference-wide call.
-    pub fn requested(&self) -> &str {
-        &self.requested
-    }
-
-    /// The success status (202 for queued member actions, 204 for done ones,
-    /// 200 for a queued recording).
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The server's word for it (`kicked`, `muted`, `async api spawned`).
-    pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
-    }
-
-    /// The member ids the server says it acted on, where it says (202 answers).
-    pub fn member_ids(&self) -> &[String] {
-        &self.member_ids
-    }
-
-    /// Vobiz's `api_id` for the request, where the answer has a body.
-    pub fn api_id(&self) -> Option<&str> {
-        self.api_id.as_deref()
-    }
-}
-
-/// What a member action did: one [`Accepted`] per request sent (more than
-/// one only when a long list was split).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MemberOutcome {
-    requests: Vec<Accepted>,
-}
-
-impl MemberOutcome {
-    /// Each request, in the order sent.
-    pub fn requests(&self) -> &[Accepted] {
-        &self.requests
-    }
-}
-
-/// A successful answer's body as JSON, if it has one.
-pub(crate) trait AnswerBody {
-    fn json(&self) -> Option<&Value>;
-}
-
-impl AnswerBody for () {
-    fn json(&self) -> Option<&Value> {
-        None
-    }
-}
-
-impl AnswerBody for Value {
-    fn json(&self) -> Option<&Value> {
-        Some(self)
-    }
-}
-
-impl Accepted {
-    pub(crate) fn from_answer<T: AnswerBody>(requested: &str, answer: &ResponseValue<T>) -> Self {
-        Accepted::new(requested, answer.status().as_u16(), answer.json())
-    }
-}
-
-/// Sends one audited call and turns its answer into an [`Accepted`].
-pub(crate) async fn accepted<T: AnswerBody>(
-    call: &Audited<'_>,
-    requested: &str,
-    operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<()>>>,
-) -> Result<Accepted, Error> {
-    let pending = audit::Pending::start(call);
-    let (result, report): (Result<ResponseValue<T>, Error>, CallReport) =
-        crate::client::call_reporting(operation).await;
-    let result = result.map(|answer| Accepted::from_answer(requested, &answer));
-    let (outcome, api_id) = match &result {
-        Ok(a) => ("applied", a.api_id()),
-        Err(e) if e.is_not_found() => ("not_found", None),
-        Err(_) => ("error", None),
-    };
-    let ended = Ended {
-        outcome,
-        api_id,
-        error: result.as_ref().err(),
-        report,
-    };
-    pending.finish(&ended);
-    result
-}
-
 /// The members of one conference that an action applies to; from
 /// [`Conference::members`]. Each action checks the selection first and sends
 /// nothing if it is ambiguous, then sends one request (or one per
@@ -305,12 +175,13 @@ pub struct Members {
     selector: MemberSelector,
 }
 
-/// One member call, by the generated operation it sends.
+/// One member call, by the generated operation it sends: its `static`
+/// (for the audit) and its method.
 macro_rules! member_action {
-    ($(#[$doc:meta])* $name:ident, $op:literal, $generated:ident) => {
+    ($(#[$doc:meta])* $name:ident, $op:ident, $generated:ident) => {
         $(#[$doc])*
         pub async fn $name(&self) -> Result<MemberOutcome, Error> {
-            self.act($op, |api, auth, room, id: String| async move {
+            self.act(&operations::$op, |api, auth, room, id: String| async move {
                 api.$generated(auth, room, &id).await
             })
             .await
@@ -318,14 +189,18 @@ macro_rules! member_action {
     };
 }
 
-impl Members {
-    pub(crate) fn new(conference: Conference, selector: MemberSelector) -> Self {
+impl Conference {
+    /// The members an action is for: one id (`"17"`), a
+    /// [`MemberSelector::list`], or [`MemberSelector::all`].
+    pub fn members(&self, who: impl Into<MemberSelector>) -> Members {
         Members {
-            conference,
-            selector,
+            conference: self.clone(),
+            selector: who.into(),
         }
     }
+}
 
+impl Members {
     /// The selection.
     pub fn selector(&self) -> &MemberSelector {
         &self.selector
@@ -334,46 +209,46 @@ impl Members {
     member_action!(
         /// Hangs up the members' calls: they leave the conference and their
         /// calls end.
-        hangup, "hangup-member", hangup_member
+        hangup, HANGUP_MEMBER, hangup_member
     );
     member_action!(
         /// Removes the members from the conference; their calls go on with
         /// the rest of their XML flow.
-        kick, "kick-member", kick_member
+        kick, KICK_MEMBER, kick_member
     );
     member_action!(
         /// Mutes the members: the others stop hearing them; they still hear
         /// the room.
-        mute, "mute-member", mute_member
+        mute, MUTE_MEMBER, mute_member
     );
     member_action!(
         /// Unmutes the members; succeeds even if they were not muted.
-        unmute, "unmute-member", unmute_member
+        unmute, UNMUTE_MEMBER, unmute_member
     );
     member_action!(
         /// Deafens the members: they stop hearing the room; they can still
         /// speak.
-        deafen, "deaf-member", deaf_member
+        deafen, DEAF_MEMBER, deaf_member
     );
     member_action!(
         /// Lets the members hear the room again; succeeds even if they were
         /// not deafened.
-        undeafen, "undeaf-member", undeaf_member
+        undeafen, UNDEAF_MEMBER, undeaf_member
     );
     member_action!(
         /// Stops audio playing to the members; succeeds even if none was.
-        stop_audio, "stop-audio-member", stop_audio_member
+        stop_audio, STOP_AUDIO_MEMBER, stop_audio_member
     );
 
     /// Plays an MP3 or WAV file to these members only. Vobiz fetches it, so
     /// `url` must be an absolute `https://` URL; anything else is refused
     /// with [`Error::InvalidInput`] before anything is sent.
     pub async fn play(&self, url: &str) -> Result<MemberOutcome, Error> {
-        let url = crate::conference::check_url("audio URL", url, &["https"])?;
+        let url = checked_url("audio URL", url, &["https"])?;
         let body = generated::types::PlayAudioMemberBody { url };
         let body = &body;
         self.act(
-            "play-audio-member",
+            &operations::PLAY_AUDIO_MEMBER,
             |api, auth, room, id: String| async move {
                 api.play_audio_member(auth, room, &id, body).await
             },
@@ -389,7 +264,7 @@ impl Members {
     /// which applied and which were not sent.
     async fn act<'a, T, F, Fut>(
         &'a self,
-        operation: &'static str,
+        operation: &'static Operation,
         send: F,
     ) -> Result<MemberOutcome, Error>
     where
@@ -413,13 +288,13 @@ impl Members {
                         },
                     ));
                 }
-                let call = Audited {
+                let audited = Audited {
                     operation,
                     conference: Some(room),
                     members: Some(member_id),
                 };
                 let answer = send(client.api(), client.auth_id(), room, member_id.clone());
-                match accepted(&call, member_id, answer).await {
+                match call::audited(&audited, answer).await {
                     Ok(accepted) => outcome.requests.push(accepted),
                     Err(e) => return Err((sent + 1, e)),
                 }

@@ -1,16 +1,20 @@
 //! What Vobiz's pages say in prose that their yaml does not, for the
-//! operations it concerns. The hooks apply these to every call of those
-//! operations, through `client.api()` as much as through the handles, and
-//! each decision is recorded here.
+//! operations it concerns, and what we do about it: each rule that decides
+//! "retry, fail or succeed" for an answer is one named function here,
+//! detection included, and [`PASSING_FAILURES`] is the list the hooks hand
+//! the attempt loop for every operation, through `client.api()` as much as
+//! through the handles.
 //!
 //! - **Retrieve a Conference** can answer `200 OK` with
 //!   `{"error": "failed", "api_id": ...}` for a live room. The yaml models it
-//!   as a valid answer; the prose says it is a passing failure. It is marked
-//!   [`Transient`], and the retry classifier repeats it like a 503. If it
-//!   persists, the caller still gets the answer as the spec types it
+//!   as a valid answer; the prose says it is a passing failure.
+//!   [`is_failed_retrieval`] finds it; the retry classifier then repeats it
+//!   like a 503 (`crate::retry`). If it persists, the caller still gets the
+//!   answer as the spec types it
 //!   (`GetConferenceResponse::CurrentLiveRetrievalFailure`), and
 //!   [`Conference::details`](crate::Conference::details) reports
-//!   [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed).
+//!   [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed), with
+//!   or without its `api_id`.
 //! - **Kick, mute and deaf** are documented with an empty JSON object `{}` as
 //!   the request body, although the yaml declares none. We send no body: the
 //!   yaml is the contract, and a validator of it (Prism, see
@@ -19,21 +23,21 @@
 //!   carries no `Content-Type`, so no server-side parser runs on it; the
 //!   simulator accepts both.
 
-/// Marks a response the retry classifier treats as a passing failure.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Transient;
+use crate::generated::operations;
+use crate::operation::Operation;
+use crate::transport::PassingFailure;
 
-/// Operations that may answer 2xx with `{"error": "failed"}`.
-const FAILED_IS_TRANSIENT: [&str; 1] = ["get-conference"];
+/// Every passing-failure classifier, for the attempt loop.
+pub(crate) const PASSING_FAILURES: &[PassingFailure] = &[is_failed_retrieval];
 
-/// Whether a successful answer of this operation must be read before it is
-/// classified.
-pub(crate) fn inspects_success(operation_id: &str) -> bool {
-    FAILED_IS_TRANSIENT.contains(&operation_id)
+/// Retrieve a Conference's documented `200 {"error": "failed"}`.
+pub(crate) fn is_failed_retrieval(operation: &Operation, body: &[u8]) -> bool {
+    *operation == operations::GET_CONFERENCE && is_failed_answer(body)
 }
 
-/// Whether a successful answer's body is the documented passing failure.
-pub(crate) fn is_transient_body(body: &[u8]) -> bool {
+/// Whether a body is the `{"error": "failed"}` answer, whatever else it
+/// holds or lacks (its `api_id` may be missing).
+pub(crate) fn is_failed_answer(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
         .is_ok_and(|json| json.get("error").and_then(|e| e.as_str()) == Some("failed"))
 }

@@ -125,10 +125,10 @@ async fn every_operation_is_accepted(client: &vobiz::Client, conference: &str, m
     };
     for op in &OPS {
         match (op.call)(client, args).await {
-            Ok(status) => assert_eq!(status, op.status, "{}", op.id),
+            Ok(status) => assert_eq!(status, op.status, "{}", op.id()),
             Err(e) => panic!(
                 "Prism refused {} for conference {conference:?}, member {member:?}: {e}",
-                op.id
+                op.id()
             ),
         }
     }

@@ -123,8 +123,8 @@ proptest! {
         let args = Args { auth_id: w.client.auth_id(), conference: "room", member: "7" };
         let err = w.rt.block_on((op.call)(&w.client, args)).unwrap_err();
 
-        prop_assert_eq!(err.status(), Some(status), "{}", op.id);
-        prop_assert!(has_variant_for(&err, status), "{}: {} gave {:?}", op.id, status, err);
+        prop_assert_eq!(err.status(), Some(status), "{}", op.id());
+        prop_assert!(has_variant_for(&err, status), "{}: {} gave {:?}", op.id(), status, err);
         prop_assert_eq!(err.is_not_found(), status == 404);
         prop_assert_eq!(err.is_retryable(), matches!(status, 408 | 429 | 500 | 502 | 503 | 504));
         let api = err.api_error().expect("a response error");

@@ -6,6 +6,8 @@
 
 mod common;
 
+use vobiz::generated::operations;
+
 use common::World;
 use common::ops::{self, Args, OPS, Op};
 use percent_encoding::percent_decode_str;
@@ -75,7 +77,7 @@ fn check_call(
     before: usize,
 ) -> Result<(), TestCaseError> {
     let used: Vec<&str> = op
-        .template
+        .template()
         .split('/')
         .filter_map(|segment| input_for(segment, args))
         .collect();
@@ -95,16 +97,16 @@ fn check_call(
         Err(e) => prop_assert!(
             op.status != 204 && e.status() == Some(204),
             "{}: {e}",
-            op.id
+            op.id()
         ),
     }
     prop_assert_eq!(w.server.count(), before + 1);
     let line = w.server.request_line(before).unwrap_or_default();
     let target = line
-        .strip_prefix(&format!("{} ", op.method))
+        .strip_prefix(&format!("{} ", op.method()))
         .and_then(|l| l.strip_suffix(" HTTP/1.1"))
         .ok_or_else(|| TestCaseError::fail(format!("odd request line {line:?}")))?;
-    let expected: Vec<&str> = op.template.split('/').collect();
+    let expected: Vec<&str> = op.template().split('/').collect();
     let actual: Vec<&str> = target.split('/').collect();
     prop_assert_eq!(
         actual.len(),
@@ -138,7 +140,7 @@ proptest! {
         let before = w.server.count();
         let outcome = w.rt.block_on(w.client.hangup_conference(&name)).map(|()| 204);
         let args = Args { auth_id: w.client.auth_id(), conference: &name, member: "" };
-        check_call(w, ops::op("delete-conference"), args, outcome, before)?;
+        check_call(w, ops::op(&operations::DELETE_CONFERENCE), args, outcome, before)?;
     }
 
     #[test]

@@ -120,7 +120,7 @@ async fn every_operation_of_the_spec_is_simulated() {
     for op in &OPS {
         let fake = FakeVobiz::start().await.unwrap();
         fake.join("room", "+15550100");
-        if op.id == "stop-conference-recording" {
+        if *op.op == vobiz::generated::operations::STOP_CONFERENCE_RECORDING {
             fake.client()
                 .conference("room")
                 .start_recording(vobiz::RecordingFormat::Mp3, None)
@@ -133,9 +133,9 @@ async fn every_operation_of_the_spec_is_simulated() {
             member: "1",
         };
         let status = (op.call)(&fake.client(), args).await;
-        assert_eq!(status.unwrap(), op.status, "{}", op.id);
+        assert_eq!(status.unwrap(), op.status, "{}", op.id());
         let sent = fake.requests().pop().unwrap();
-        assert_eq!(sent.method, op.method, "{}", op.id);
+        assert_eq!(sent.method, op.method(), "{}", op.id());
     }
 }
 

@@ -352,14 +352,14 @@ fn configuration_is_checked_at_build() {
             "plain http to a non-loopback host",
         ),
         (b().base_url("ftp://127.0.0.1"), "must use https"),
-        (b().base_url("not-a-url"), "is not a URL"),
+        (b().base_url("not-a-url"), "must be an absolute URL"),
         (
             b().base_url("not a url"),
-            "contains whitespace or control characters",
+            "must not contain white space or control characters",
         ),
         (
             b().base_url("https://user:pw@api.vobiz.ai"),
-            "must not contain credentials",
+            "must not carry credentials",
         ),
         (
             b().base_url("https://api.vobiz.ai/?x=1"),

@@ -85,6 +85,8 @@ const RESERVED_METHODS: &[&str] = &[
     "deref",
     "drop",
     "vzip",
+    // `operations::ALL` lists the operations' statics (`operations::<METHOD>`).
+    "all",
 ];
 
 /// Refuses a path key that is not a URL path template: one that does not
@@ -153,7 +155,7 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::hooks::Inner))
+        .with_inner_type(quote!(crate::transport::Inner))
         .with_derive("schemars::JsonSchema");
     settings
 }
@@ -326,12 +328,19 @@ pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
     generate(file, &load_spec(file)?)
 }
 
-/// A lookup from operationId to method and path template, so the hooks can
-/// check every request against the path it was generated from.
+/// One `static` per operation, named after its method
+/// (`operations::DELETE_CONFERENCE`), with everything the handwritten layer
+/// needs to know of it; `ALL` lists them and `by_method_name` finds one by
+/// the name progenitor hands the hooks. Code names operations by these
+/// statics, never by strings, so a typo fails to compile.
 fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
-    let count = ops.len();
-    let specs = ops.iter().map(|op| {
-        let (id, method, path) = (&op.operation_id, &op.method, &op.path);
+    let idents: Vec<proc_macro2::Ident> = ops
+        .iter()
+        .map(|op| quote::format_ident!("{}", op.method_name.to_uppercase()))
+        .collect();
+    let statics = ops.iter().zip(&idents).map(|(op, ident)| {
+        let (id, name, path) = (&op.operation_id, &op.method_name, &op.path);
+        let method = quote::format_ident!("{}", op.method);
         // Split once here rather than on every request: `None` marks a
         // segment that holds a parameter.
         let segments = path.split('/').map(|segment| {
@@ -341,29 +350,40 @@ fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
                 quote!(Some(#segment))
             }
         });
+        let doc = format!("`{} {path}` (`{id}`), sent by `Client::{name}`.", op.method);
         quote! {
-            crate::hooks::OperationSpec {
-                operation_id: #id,
-                method: #method,
+            #[doc = #doc]
+            pub static #ident: Operation = Operation {
+                id: #id,
+                method_name: #name,
+                method: ::reqwest::Method::#method,
                 path: #path,
                 segments: &[#(#segments),*],
-            },
+            };
         }
     });
-    let arms = ops.iter().enumerate().map(|(i, op)| {
+    let arms = ops.iter().zip(&idents).map(|(op, ident)| {
         let name = &op.method_name;
-        quote!(#name => Some(&OPERATIONS[#i]),)
+        quote!(#name => Some(&#ident),)
     });
     quote! {
-        /// Method and path template of every generated operation.
-        pub(crate) static OPERATIONS: [crate::hooks::OperationSpec; #count] = [#(#specs)*];
+        /// Every operation of the spec, one `static` each: its `operationId`,
+        /// generated method, HTTP method and path template.
+        pub mod operations {
+            use crate::operation::Operation;
 
-        /// An operation's entry in `OPERATIONS`, by the name progenitor
-        /// passes to the hooks.
-        pub(crate) fn operation_spec(operation_id: &str) -> Option<&'static crate::hooks::OperationSpec> {
-            match operation_id {
-                #(#arms)*
-                _ => None,
+            #(#statics)*
+
+            /// Every operation, sorted by path, then method.
+            pub static ALL: &[&Operation] = &[#(&#idents),*];
+
+            /// The operation whose generated method is `method_name` (the
+            /// name progenitor passes to the hooks).
+            pub fn by_method_name(method_name: &str) -> Option<&'static Operation> {
+                match method_name {
+                    #(#arms)*
+                    _ => None,
+                }
             }
         }
     }
@@ -416,7 +436,7 @@ paths:
         let code = generate_text(OK).unwrap();
         assert!(code.contains("pub async fn delete_thing"), "{code}");
         assert!(
-            code.contains(r#""delete_thing" => Some(&OPERATIONS[0usize])"#),
+            code.contains(r#""delete_thing" => Some(&DELETE_THING)"#),
             "{code}"
         );
         assert!(code.contains(r#"path: "/a/{id}/""#), "{code}");

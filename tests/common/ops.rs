@@ -5,7 +5,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use vobiz::generated::types;
+use vobiz::generated::{operations, types};
+use vobiz::operation::Operation;
 use vobiz::{Client, Error};
 
 /// The path parameters of one call.
@@ -20,10 +21,8 @@ pub type Outcome<'a> = Pin<Box<dyn Future<Output = Result<u16, Error>> + Send + 
 
 /// One generated operation, as the spec defines it.
 pub struct Op {
-    pub id: &'static str,
-    pub method: &'static str,
-    /// The path template; `{auth_id}`, `{conference_name}`, `{member_id}`.
-    pub template: &'static str,
+    /// The operation, as generation names it.
+    pub op: &'static Operation,
     /// The JSON body the call below sends, if any.
     pub body: Option<&'static str>,
     /// The documented success status and a body of the documented shape.
@@ -35,19 +34,34 @@ pub struct Op {
 }
 
 impl Op {
+    /// The spec's operationId.
+    pub fn id(&self) -> &'static str {
+        self.op.id
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &'static str {
+        self.op.method.as_str()
+    }
+
+    /// The path template; `{auth_id}`, `{conference_name}`, `{member_id}`.
+    pub fn template(&self) -> &'static str {
+        self.op.path
+    }
+
     /// Whether the template has a `{member_id}` segment.
     pub fn has_member(&self) -> bool {
-        self.template.contains("{member_id}")
+        self.template().contains("{member_id}")
     }
 
     pub fn has_conference(&self) -> bool {
-        self.template.contains("{conference_name}")
+        self.template().contains("{conference_name}")
     }
 
     /// The path the call must send for `args`, each parameter encoded by
     /// `encode`.
     pub fn path(&self, args: Args, encode: impl Fn(&str) -> String) -> String {
-        self.template
+        self.template()
             .replace("{auth_id}", &encode(args.auth_id))
             .replace("{conference_name}", &encode(args.conference))
             .replace("{member_id}", &encode(args.member))
@@ -139,133 +153,104 @@ fn start_recording<'a>(c: &'a Client, a: Args<'a>) -> Outcome<'a> {
     })
 }
 
-const ROOM: &str = "/api/v1/Account/{auth_id}/Conference/{conference_name}/";
 const DETAILS: &str = r#"{"conference_name":"My Conf Room","conference_run_time":"590","conference_member_count":"1","members":[{"muted":false,"member_id":"17","deaf":false,"from":"+15550100","to":"+15550199","caller_name":"Ann","direction":"inbound","call_uuid":"c-1","join_time":"590"}],"api_id":"a-1"}"#;
 const ACCEPTED: &str = r#"{"message":"done","member_id":["2"],"api_id":"a-2"}"#;
 
 /// Every Conference operation of the spec.
-pub const OPS: [Op; 14] = [
+pub static OPS: [Op; 14] = [
     Op {
-        id: "list-conferences",
-        method: "GET",
-        template: "/api/v1/Account/{auth_id}/Conference/",
+        op: &operations::LIST_CONFERENCES,
         body: None,
         status: 200,
         response: r#"{"conferences":["a","b"],"api_id":"a-0"}"#,
         call: list_conferences,
     },
     Op {
-        id: "delete-all-conferences",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/",
+        op: &operations::DELETE_ALL_CONFERENCES,
         body: None,
         status: 204,
         response: "",
         call: delete_all_conferences,
     },
     Op {
-        id: "get-conference",
-        method: "GET",
-        template: ROOM,
+        op: &operations::GET_CONFERENCE,
         body: None,
         status: 200,
         response: DETAILS,
         call: get_conference,
     },
     Op {
-        id: "delete-conference",
-        method: "DELETE",
-        template: ROOM,
+        op: &operations::DELETE_CONFERENCE,
         body: None,
         status: 204,
         response: "",
         call: delete_conference,
     },
     Op {
-        id: "hangup-member",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/",
+        op: &operations::HANGUP_MEMBER,
         body: None,
         status: 204,
         response: "",
         call: hangup_member,
     },
     Op {
-        id: "kick-member",
-        method: "POST",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Kick/",
+        op: &operations::KICK_MEMBER,
         body: None,
         status: 202,
         response: ACCEPTED,
         call: kick_member,
     },
     Op {
-        id: "mute-member",
-        method: "POST",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Mute/",
+        op: &operations::MUTE_MEMBER,
         body: None,
         status: 202,
         response: ACCEPTED,
         call: mute_member,
     },
     Op {
-        id: "unmute-member",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Mute/",
+        op: &operations::UNMUTE_MEMBER,
         body: None,
         status: 204,
         response: "",
         call: unmute_member,
     },
     Op {
-        id: "deaf-member",
-        method: "POST",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Deaf/",
+        op: &operations::DEAF_MEMBER,
         body: None,
         status: 202,
         response: ACCEPTED,
         call: deaf_member,
     },
     Op {
-        id: "undeaf-member",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Deaf/",
+        op: &operations::UNDEAF_MEMBER,
         body: None,
         status: 204,
         response: "",
         call: undeaf_member,
     },
     Op {
-        id: "play-audio-member",
-        method: "POST",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Play/",
+        op: &operations::PLAY_AUDIO_MEMBER,
         body: Some(r#"{"url":"https://example.com/notice.mp3"}"#),
         status: 202,
         response: ACCEPTED,
         call: play_audio_member,
     },
     Op {
-        id: "stop-audio-member",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Member/{member_id}/Play/",
+        op: &operations::STOP_AUDIO_MEMBER,
         body: None,
         status: 204,
         response: "",
         call: stop_audio_member,
     },
     Op {
-        id: "start-conference-recording",
-        method: "POST",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Record/",
+        op: &operations::START_CONFERENCE_RECORDING,
         body: Some(r#"{"callback_url":"https://example.com/recorded","file_format":"wav"}"#),
         status: 200,
         response: r#"{"message":"async api spawned","api_id":"a-3"}"#,
         call: start_recording,
     },
     Op {
-        id: "stop-conference-recording",
-        method: "DELETE",
-        template: "/api/v1/Account/{auth_id}/Conference/{conference_name}/Record/",
+        op: &operations::STOP_CONFERENCE_RECORDING,
         body: None,
         status: 204,
         response: "",
@@ -273,9 +258,9 @@ pub const OPS: [Op; 14] = [
     },
 ];
 
-/// The operation with this operationId.
-pub fn op(id: &str) -> &'static Op {
+/// The table's entry for `operation`.
+pub fn op(operation: &Operation) -> &'static Op {
     OPS.iter()
-        .find(|op| op.id == id)
-        .unwrap_or_else(|| panic!("no operation {id} in the table"))
+        .find(|op| op.op == operation)
+        .unwrap_or_else(|| panic!("no operation {operation} in the table"))
 }

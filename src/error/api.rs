@@ -1,0 +1,201 @@
+//! [`ApiError`]: what the server said in an unsuccessful response.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::after;
+use crate::text::clean;
+
+/// What the server said in an unsuccessful response.
+///
+/// Vobiz documents two body shapes, and both are understood:
+/// `{"error": "conference not found", "api_id": "..."}` and
+/// `{"status": "error", "error": {"code", "message", "details"}, "timestamp", "requestId"}`.
+/// A body that is empty or not JSON still yields the status, and its text
+/// (bounded) as the message. Where the spec documents an error body, its
+/// type is generated (`types::<Operation><Status>Error`) and
+/// [`decode_body`](ApiError::decode_body) reads the body as that type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError(Box<Fields>);
+
+/// Boxed so that `Result<_, Error>` stays small on the success path.
+#[derive(Clone, PartialEq)]
+struct Fields {
+    status: u16,
+    message: Option<String>,
+    code: Option<String>,
+    details: Option<Value>,
+    api_id: Option<String>,
+    request_id: Option<String>,
+    retry_after: Option<Duration>,
+    attempts: u32,
+    /// The body as received: at most [`MAX_ERROR_BODY`] bytes, token redacted.
+    body: Bytes,
+}
+
+/// Like the derived one, but the body by its length only.
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("code", &self.code)
+            .field("details", &self.details)
+            .field("api_id", &self.api_id)
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .field("attempts", &self.attempts)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl ApiError {
+    /// Builds the error for a response from its status, headers and
+    /// (possibly truncated) body.
+    pub(crate) fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let mut error = match serde_json::from_slice::<Value>(body) {
+            Ok(json) => Self::from_json(status, &json),
+            Err(_) => Self::from_text(status, body),
+        };
+        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
+        error.0.body = Bytes::copy_from_slice(body);
+        error
+    }
+
+    fn empty(status: StatusCode) -> Fields {
+        Fields {
+            status: status.as_u16(),
+            message: None,
+            code: None,
+            details: None,
+            api_id: None,
+            request_id: None,
+            retry_after: None,
+            attempts: 1,
+            body: Bytes::new(),
+        }
+    }
+
+    fn from_text(status: StatusCode, body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body);
+        ApiError(Box::new(Fields {
+            message: clean(&text),
+            ..Self::empty(status)
+        }))
+    }
+
+    fn from_json(status: StatusCode, json: &Value) -> Self {
+        let text = |v: Option<&Value>| match v? {
+            Value::String(s) => clean(s),
+            Value::Null => None,
+            other => clean(&other.to_string()),
+        };
+        let nested = json.get("error").filter(|e| e.is_object());
+        let message = match nested {
+            Some(e) => text(e.get("message")),
+            None => text(json.get("error")).or_else(|| text(json.get("message"))),
+        };
+        ApiError(Box::new(Fields {
+            message,
+            code: nested.and_then(|e| text(e.get("code"))),
+            details: nested.and_then(|e| e.get("details")).cloned(),
+            api_id: text(json.get("api_id")),
+            request_id: text(json.get("requestId")).or_else(|| text(json.get("request_id"))),
+            ..Self::empty(status)
+        }))
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    /// The server's own error text, if it sent any (one line, at most 1 KiB).
+    pub fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+
+    /// The machine-readable error code of the nested body shape.
+    pub fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+
+    /// The `details` of the nested body shape, as sent.
+    pub fn details(&self) -> Option<&Value> {
+        self.0.details.as_ref()
+    }
+
+    /// Vobiz's `api_id` for this call: quote it to Vobiz support.
+    pub fn api_id(&self) -> Option<&str> {
+        self.0.api_id.as_deref()
+    }
+
+    /// The `requestId` of the nested body shape.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    pub(super) fn set_attempts(&mut self, n: u32) {
+        self.0.attempts = n;
+    }
+
+    /// How many requests the call sent, this response's included.
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+
+    /// The response body as received: at most 64 KiB, with the auth token
+    /// replaced should the server have echoed it.
+    pub fn body(&self) -> &[u8] {
+        &self.0.body
+    }
+
+    /// The body read as `T`, typically the type the spec documents for this
+    /// status (`types::<Operation><Status>Error`).
+    ///
+    /// ```no_run
+    /// # async fn f(client: vobiz::Client) {
+    /// use vobiz::generated::types::GetConference404Error;
+    /// let err = client.call(client.api().get_conference(client.auth_id(), "room")).await.unwrap_err();
+    /// if let Some(api) = err.api_error() {
+    ///     let typed: Result<GetConference404Error, _> = api.decode_body();
+    /// }
+    /// # }
+    /// ```
+    pub fn decode_body<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.0.body)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.0;
+        write!(f, "HTTP {}", e.status)?;
+        if let Some(m) = &e.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(c) = &e.code {
+            write!(f, " (code {c})")?;
+        }
+        if let Some(id) = &e.api_id {
+            write!(f, " [api_id {id}]")?;
+        } else if let Some(id) = &e.request_id {
+            write!(f, " [requestId {id}]")?;
+        }
+        if let Some(wait) = e.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        f.write_str(&after(e.attempts))
+    }
+}

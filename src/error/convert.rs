@@ -1,0 +1,130 @@
+//! How each failure becomes an [`Error`]: an answer by its status, a
+//! transport failure by its kind, a generated operation's error by what it
+//! holds.
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION};
+
+use super::{ApiError, Error};
+use crate::generated;
+use crate::retry::CallReport;
+use crate::text::clean;
+use crate::transport::{BodyTooLarge, MAX_ERROR_BODY, read_bounded};
+
+impl Error {
+    /// Classifies an unsuccessful response by its status.
+    pub(crate) fn from_response_parts(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
+        if status.is_redirection() {
+            let location = headers
+                .get(LOCATION)
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+            return Error::Redirect {
+                status: status.as_u16(),
+                location: location
+                    .and_then(|l| clean(&l))
+                    .unwrap_or_else(|| "(no Location header)".to_owned()),
+            };
+        }
+        let api = ApiError::from_parts(status, headers, body);
+        match status.as_u16() {
+            401 => Error::Unauthorized(api),
+            403 => Error::Forbidden(api),
+            404 => Error::NotFound(api),
+            429 => Error::RateLimited(api),
+            500..=599 => Error::Server(api),
+            _ => Error::Api(api),
+        }
+    }
+
+    /// Classifies a transport failure.
+    pub(crate) fn from_reqwest(source: reqwest::Error) -> Self {
+        if source.is_timeout() {
+            Error::Timeout {
+                source: Some(source),
+                attempts: 1,
+            }
+        } else {
+            Error::Transport {
+                source,
+                attempts: 1,
+            }
+        }
+    }
+
+    /// Turns the error of any generated operation into a [`vobiz::Error`](Error),
+    /// classified the same way as the handwritten calls.
+    ///
+    /// ```no_run
+    /// # async fn f(client: &vobiz::Client) -> Result<(), vobiz::Error> {
+    /// let result = client.api().delete_conference(client.auth_id(), "room").await;
+    /// if let Err(e) = result {
+    ///     let e = vobiz::Error::from_api(e).await;
+    ///     if e.is_not_found() { /* no such active room */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Every non-2xx response is classified by its status, whatever its body
+    /// holds (generation routes every error status here; see
+    /// `codegen/src/normalize.rs`). A 2xx body that does not match the spec
+    /// is [`Error::Decode`]; its status is known through
+    /// [`Client::call`](crate::Client::call), not through this function alone.
+    pub async fn from_api<E>(err: generated::Error<E>) -> Self {
+        use generated::Error as G;
+        match err {
+            G::InvalidRequest(msg) => Error::InvalidInput(msg),
+            G::Custom(msg) => Error::InvalidInput(msg),
+            // reqwest refuses to build a request whose URL it cannot hold
+            // (a path parameter of tens of kilobytes): nothing was sent, and
+            // its message would carry the whole URL, so say it briefly.
+            G::CommunicationError(e) if e.is_builder() => Error::InvalidInput(
+                "the request cannot be built: a path parameter is too long for a URL".into(),
+            ),
+            G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+                match too_large(&e) {
+                    Some(limit) => Error::ResponseTooLarge {
+                        limit,
+                        status: None,
+                    },
+                    None => Error::from_reqwest(e),
+                }
+            }
+            G::InvalidResponsePayload(_, e) => Error::Decode {
+                status: None,
+                message: clean(&e.to_string()).unwrap_or_default(),
+            },
+            // Generation documents no error responses, so this arm is not
+            // reached by generated code; the status still decides.
+            G::ErrorResponse(value) => {
+                Error::from_response_parts(value.status(), value.headers(), &[])
+            }
+            G::UnexpectedResponse(response) => {
+                let (status, headers) = (response.status(), response.headers().clone());
+                let report = response.extensions().get::<CallReport>().copied();
+                let body = read_bounded(response, MAX_ERROR_BODY).await;
+                let error = Error::from_response_parts(status, &headers, &body);
+                match report {
+                    Some(report) => error.with_attempts(report.attempts),
+                    None => error,
+                }
+            }
+        }
+    }
+}
+
+/// The bound a successful body exceeded, if that is what ended this read
+/// (see `crate::transport`).
+fn too_large(error: &reqwest::Error) -> Option<usize> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
+            return Some(too_large.0);
+        }
+        source = e.source();
+    }
+    None
+}

@@ -1,0 +1,278 @@
+//! Errors: one enum that tells apart what a caller can act on
+//! ([`Error`]), and what a server said when it refused ([`ApiError`]).
+//! How each failure becomes one is in `convert`.
+
+use std::time::Duration;
+
+use crate::retry::{self, CallReport, Outcome, Verdict};
+
+mod api;
+mod convert;
+
+pub use api::ApiError;
+
+/// Everything that can go wrong when calling Vobiz.
+///
+/// Match on the variant to decide what to do, or use the helpers:
+/// [`status`](Error::status), [`is_not_found`](Error::is_not_found),
+/// [`is_retryable`](Error::is_retryable), [`message`](Error::message),
+/// [`api_id`](Error::api_id). No variant ever contains the auth token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument cannot be sent as given; nothing was sent.
+    #[error("invalid input (nothing was sent): {0}")]
+    InvalidInput(String),
+    /// The client configuration is unusable (bad base URL, credentials that
+    /// cannot be header values, a missing environment variable, ...).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// 404: the resource does not exist (for a conference: no such active room).
+    #[error("not found: {0}")]
+    NotFound(ApiError),
+    /// 401: the auth ID or token was rejected.
+    #[error("unauthorized: {0}")]
+    Unauthorized(ApiError),
+    /// 403: authenticated, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(ApiError),
+    /// 429: too many requests; see [`ApiError::retry_after`].
+    #[error("rate limited: {0}")]
+    RateLimited(ApiError),
+    /// 5xx: the server failed.
+    #[error("server error: {0}")]
+    Server(ApiError),
+    /// Any other unsuccessful status.
+    #[error("API error: {0}")]
+    Api(ApiError),
+    /// The server answered with a redirect, which is never followed: the
+    /// credentials go to the configured base URL and nowhere else.
+    #[error("refused to follow HTTP {status} redirect to {location}")]
+    Redirect {
+        /// The 3xx status.
+        status: u16,
+        /// The `Location` header, as sent (shortened if very long).
+        location: String,
+    },
+    /// No response in time (connect, request or operation timeout).
+    #[error("timed out{}{}", after(*.attempts), source.as_ref().map(|e| format!(": {e}")).unwrap_or_default())]
+    Timeout {
+        /// The last attempt's failure; `None` when the operation timeout
+        /// ran out before a request of a compound call could be sent.
+        #[source]
+        source: Option<reqwest::Error>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The request or response failed on the way (connection refused or
+    /// reset, TLS, DNS, a body cut short).
+    #[error("transport error{}: {source}", after(*.attempts))]
+    Transport {
+        /// The last attempt's failure.
+        #[source]
+        source: reqwest::Error,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// Retrieve a Conference answered `200 OK` with `{"error": "failed"}`, as
+    /// Vobiz documents it may for a live room, on every attempt the retry
+    /// policy allowed. The room exists; asking again later may succeed.
+    #[error("conference retrieval failed (Vobiz's documented 200 `failed` answer): {0}")]
+    LiveRetrievalFailed(ApiError),
+    /// A member action whose list was too long for one request failed: the
+    /// requests in `applied` took effect (possibly none), the `not_sent`
+    /// member ids (each entry one request's worth) were never sent, and the
+    /// request that failed is described by `source`.
+    #[error("{source} ({} member requests applied before it, {} not sent)", applied.requests().len(), not_sent.len())]
+    PartlyApplied {
+        /// What took effect.
+        applied: crate::MemberOutcome,
+        /// The `member_id` values of the requests not sent.
+        not_sent: Vec<String>,
+        /// Why the failing request failed.
+        source: Box<Error>,
+    },
+    /// A successful answer's body was longer than the client reads
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body));
+    /// none of it was kept. Not retried: the same request would get the same
+    /// answer.
+    #[error("response body longer than the {limit} bytes this client reads{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    ResponseTooLarge {
+        /// The bound that was exceeded, in bytes.
+        limit: usize,
+        /// The status, when the call knows it (as for [`Error::Decode`]).
+        status: Option<u16>,
+    },
+    /// A successful status whose body does not match the spec.
+    #[error("unexpected response body{}: {message}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Decode {
+        /// The status, when the call knows it ([`Client`](crate::Client)
+        /// methods and [`Client::call`](crate::Client::call) always do).
+        status: Option<u16>,
+        /// What did not match.
+        message: String,
+    },
+}
+
+/// The Display suffix for errors that took more than one attempt.
+fn after(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// `$on` for the error an answer made, for the variants that hold one: the
+/// one list of those variants.
+macro_rules! answered {
+    ($error:expr, $api:ident => $on:expr) => {
+        match $error {
+            Error::NotFound($api)
+            | Error::Unauthorized($api)
+            | Error::Forbidden($api)
+            | Error::RateLimited($api)
+            | Error::Server($api)
+            | Error::LiveRetrievalFailed($api)
+            | Error::Api($api) => Some($on),
+            _ => None,
+        }
+    };
+}
+
+impl Error {
+    /// How many requests were sent (or tried) before this error: 0 when
+    /// nothing was sent.
+    ///
+    /// Exact for the [`Client`](crate::Client) methods and
+    /// [`Client::call`](crate::Client::call); [`Error::from_api`] alone can
+    /// only see it on responses the spec does not describe.
+    pub fn attempts(&self) -> u32 {
+        match self.cause() {
+            Error::InvalidInput(_) | Error::Config(_) => 0,
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            other => other.api_error().map_or(1, ApiError::attempts),
+        }
+    }
+
+    /// Records what the call knows and the error alone may not: how many
+    /// attempts it made and the final status.
+    pub(crate) fn with_report(mut self, report: CallReport) -> Self {
+        if let (
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. },
+            Some(known),
+        ) = (&mut self, report.status)
+        {
+            status.get_or_insert(known);
+        }
+        self.with_attempts(report.attempts)
+    }
+
+    /// Records how many attempts the call made.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => *attempts = n,
+            other => {
+                if let Some(e) = other.response_mut() {
+                    e.set_attempts(n);
+                }
+            }
+        }
+        self
+    }
+
+    /// The error a server answer made, for the variants that hold one.
+    fn response_mut(&mut self) -> Option<&mut ApiError> {
+        answered!(self, e => e)
+    }
+
+    /// The error that decides what this one means: a part-way failure means
+    /// what its failing request's error means.
+    fn cause(&self) -> &Error {
+        match self {
+            Error::PartlyApplied { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+
+    /// The details the server sent, for the variants that come from a response.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        answered!(self.cause(), e => e)
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self.cause() {
+            Error::Redirect { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
+            other => other.api_error().map(ApiError::status),
+        }
+    }
+
+    /// True for a 404: the conference (or other resource) does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.cause(), Error::NotFound(_))
+    }
+
+    /// OpenTelemetry's `error.type` for this error: the status code for an
+    /// answer, else a short name of the kind.
+    pub(crate) fn error_type(&self) -> std::borrow::Cow<'static, str> {
+        match self.cause() {
+            Error::InvalidInput(_) => "invalid_input".into(),
+            Error::Config(_) => "config".into(),
+            Error::Timeout { .. } => "timeout".into(),
+            Error::Transport { .. } => "transport".into(),
+            Error::Decode { .. } => "decode".into(),
+            Error::ResponseTooLarge { .. } => "response_too_large".into(),
+            Error::LiveRetrievalFailed(_) => "live_retrieval_failed".into(),
+            other => other
+                .status()
+                .map_or("unknown".into(), |s| s.to_string().into()),
+        }
+    }
+
+    /// True if nothing was sent because an argument was unusable.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput(_))
+    }
+
+    /// True if sending the same idempotent request again later may
+    /// succeed: timeouts, connection failures, 408, 429, 500, 502, 503, 504
+    /// and [`Error::LiveRetrievalFailed`]. The client has already retried
+    /// these as its
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; [`crate::retry`] says
+    /// why 500 is among them.
+    pub fn is_retryable(&self) -> bool {
+        // The retry loop's own classifier decides, for an idempotent request.
+        let outcome = match self.cause() {
+            Error::InvalidInput(_) | Error::Config(_) => return false,
+            Error::Timeout { source: None, .. } => Outcome::Lost,
+            Error::Timeout {
+                source: Some(source),
+                ..
+            }
+            | Error::Transport { source, .. } => Outcome::of_transport(source),
+            Error::LiveRetrievalFailed(_) => Outcome::PassingFailure,
+            other => match other.status() {
+                Some(status) => Outcome::Status(status),
+                None => return false,
+            },
+        };
+        retry::classify(&reqwest::Method::GET, outcome) != Verdict::Done
+    }
+
+    /// Vobiz's `api_id` for the failed call, if the server sent one.
+    pub fn api_id(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::api_id)
+    }
+
+    /// The server's own error text, if it sent any.
+    pub fn message(&self) -> Option<&str> {
+        self.api_error().and_then(ApiError::message)
+    }
+
+    /// How long the server asked us to wait before trying again, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(ApiError::retry_after)
+    }
+}

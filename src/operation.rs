@@ -1,0 +1,44 @@
+//! What an operation is, to the handwritten layer: its identity as
+//! generation describes it. Every operation of the spec has one `static` in
+//! [`crate::generated::operations`] (`operations::KICK_MEMBER`, ...), and
+//! code names operations by those statics, never by strings, so a typo fails
+//! to compile and a newly imported operation is known everywhere at once.
+
+/// One operation of the spec.
+#[derive(Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Operation {
+    /// The spec's `operationId`, e.g. `kick-member`.
+    pub id: &'static str,
+    /// The generated method's name, e.g. `kick_member`, which progenitor
+    /// also passes to the hooks.
+    pub method_name: &'static str,
+    /// The HTTP method.
+    pub method: reqwest::Method,
+    /// The path template, e.g.
+    /// `/api/v1/Account/{auth_id}/Conference/{conference_name}/`.
+    pub path: &'static str,
+    /// The template split at `/`: a literal segment, or `None` where a
+    /// parameter goes.
+    pub segments: &'static [Option<&'static str>],
+}
+
+impl Operation {
+    /// Whether sending it may change state on the server: every method but
+    /// the safe ones (GET, HEAD, OPTIONS, TRACE).
+    pub fn changes_state(&self) -> bool {
+        !matches!(
+            self.method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::OPTIONS
+                | reqwest::Method::TRACE
+        )
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}

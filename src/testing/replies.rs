@@ -1,0 +1,91 @@
+//! The simulator's answers, built from the generated types where the spec
+//! has one (so they cannot drift from it), and as the pages show them
+//! where it gives only an example.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+use serde_json::json;
+
+use super::state::State;
+use crate::generated::types;
+
+pub(super) type Reply = Response<Full<Bytes>>;
+
+/// `body` as JSON with `status`.
+pub(super) fn json(status: StatusCode, body: &impl Serialize) -> Reply {
+    let text = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Vobiz's flat error body, the shape the spec documents for a 404.
+pub(super) fn error(state: &State, status: StatusCode, message: &str) -> Reply {
+    let body = types::GetConference404Error {
+        api_id: state.next_api_id(),
+        error: message.to_owned(),
+    };
+    json(status, &body)
+}
+
+pub(super) fn conference_not_found(state: &State) -> Reply {
+    error(state, StatusCode::NOT_FOUND, "conference not found")
+}
+
+/// Vobiz's nested error body (the other shape its pages show), for an
+/// account in the path that is not the authenticated one.
+pub(super) fn forbidden(state: &State, account: &str) -> Reply {
+    let body = json!({
+        "status": "error",
+        "error": {
+            "code": "FORBIDDEN",
+            "message": "the account in the path is not the authenticated account",
+            "details": {"auth_id": account},
+        },
+        "timestamp": "2026-01-01T00:00:00Z",
+        "requestId": state.next_api_id(),
+    });
+    json(StatusCode::FORBIDDEN, &body)
+}
+
+pub(super) fn no_content() -> Reply {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// Retrieve a Conference's documented `200 {"error": "failed"}`.
+pub(super) fn failed_retrieval(state: &State) -> types::GetConferenceResponse {
+    types::GetConferenceResponse::CurrentLiveRetrievalFailure {
+        api_id: state.next_api_id(),
+        error: types::CurrentLiveRetrievalFailureError::Failed,
+    }
+}
+
+/// A queued member action's 202 (the spec gives only an example of it).
+pub(super) fn accepted(state: &State, message: &str, member_ids: &[u64]) -> Reply {
+    let ids: Vec<String> = member_ids.iter().map(u64::to_string).collect();
+    let body = json!({"message": message, "member_id": ids, "api_id": state.next_api_id()});
+    json(StatusCode::ACCEPTED, &body)
+}
+
+/// Start Recording's 200 (the spec gives only an example of it).
+pub(super) fn recording_started(state: &State) -> Reply {
+    let body = json!({"message": "async api spawned", "api_id": state.next_api_id()});
+    json(StatusCode::OK, &body)
+}
+
+/// 501 for an operation of the spec the simulator does not act on yet.
+pub(super) fn not_simulated(state: &State, operation: &crate::operation::Operation) -> Reply {
+    let message = format!(
+        "the simulator routes `{operation}` ({} {}) but does not simulate it yet",
+        operation.method, operation.path
+    );
+    error(state, StatusCode::NOT_IMPLEMENTED, &message)
+}

@@ -1,0 +1,104 @@
+//! The simulator's state: the rooms and their members, what left, and the
+//! requests and faults, each under its own lock.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use super::{
+    Departure, FakeMember, FakeRecording, Fault, MAX_RECORDED_BYTES, MAX_RECORDED_REQUESTS,
+    RecordedRequest,
+};
+
+#[derive(Debug)]
+pub(super) struct Room {
+    pub(super) created: Instant,
+    pub(super) members: BTreeMap<u64, FakeMember>,
+    pub(super) recording: Option<FakeRecording>,
+    pub(super) failing_retrievals: u32,
+    pub(super) hidden_from_list: bool,
+}
+
+impl Room {
+    pub(super) fn new() -> Self {
+        Room {
+            created: Instant::now(),
+            members: BTreeMap::new(),
+            recording: None,
+            failing_retrievals: 0,
+            hidden_from_list: false,
+        }
+    }
+}
+
+/// Requests and faults under one lock, so that the n-th request recorded is
+/// the one that took the n-th fault.
+#[derive(Debug, Default)]
+pub(super) struct Log {
+    pub(super) requests: VecDeque<RecordedRequest>,
+    /// The bytes of the kept requests' bodies.
+    pub(super) bytes: usize,
+    pub(super) faults: VecDeque<Fault>,
+}
+
+impl Log {
+    /// Keeps `request`, forgetting the oldest beyond the bounds.
+    pub(super) fn keep(&mut self, request: RecordedRequest) {
+        self.bytes += request.body.len();
+        self.requests.push_back(request);
+        while self.requests.len() > MAX_RECORDED_REQUESTS || self.bytes > MAX_RECORDED_BYTES {
+            match self.requests.pop_front() {
+                Some(old) => self.bytes -= old.body.len(),
+                None => break,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub(super) auth_id: String,
+    pub(super) auth_token: String,
+    pub(super) rooms: Mutex<BTreeMap<String, Room>>,
+    pub(super) departures: Mutex<Vec<(String, String, Departure)>>,
+    pub(super) log: Mutex<Log>,
+    pub(super) api_ids: AtomicU64,
+    pub(super) calls: AtomicU64,
+    /// Requests received, kept or not.
+    pub(super) received: AtomicUsize,
+    pub(super) in_flight: AtomicUsize,
+    pub(super) max_in_flight: AtomicUsize,
+    /// Woken whenever `in_flight` grows.
+    pub(super) arrivals: tokio::sync::Notify,
+}
+
+impl State {
+    pub(super) fn next_api_id(&self) -> String {
+        format!(
+            "fake-{:08}",
+            self.api_ids.fetch_add(1, Ordering::Relaxed) + 1
+        )
+    }
+
+    pub(super) fn rooms(&self) -> MutexGuard<'_, BTreeMap<String, Room>> {
+        lock(&self.rooms)
+    }
+}
+
+/// A poisoned lock only means another test thread panicked; the data is
+/// still what it was.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records that the members `ids` left `room`, and why.
+pub(super) fn depart<'a>(
+    state: &State,
+    room: &str,
+    ids: impl Iterator<Item = &'a u64>,
+    why: Departure,
+) {
+    let mut departures = lock(&state.departures);
+    departures.extend(ids.map(|id| (room.to_owned(), id.to_string(), why)));
+}

@@ -1,0 +1,160 @@
+//! The attempt loop every generated operation runs: send, classify,
+//! wait, send again, within the retry policy and the deadlines.
+
+use tokio::time::Instant;
+
+use super::{Inner, PassingFailure, sanitize, telemetry};
+use crate::operation::Operation;
+use crate::retry::{self, CallReport};
+
+impl Inner {
+    /// Sends `request`, retrying as the policy allows, and reports the
+    /// attempts to whoever awaits the call (see [`retry::scoped`]).
+    ///
+    /// A request that provably never left (the connection closed before it
+    /// was written, see [`retry::never_sent`]) is sent again at once whatever
+    /// the method and the policy, up to [`retry::MAX_UNSENT_RESENDS`] times:
+    /// nothing reached the server, so sending it is not a retry.
+    pub(crate) async fn send(
+        &self,
+        operation: &'static Operation,
+        mut request: reqwest::Request,
+        passing_failures: &[PassingFailure],
+    ) -> reqwest::Result<reqwest::Response> {
+        let deadline = retry::earliest(self.deadline(), retry::compound_deadline());
+        let mut report = CallReport::default();
+        let mut unsent_resends = 0;
+        let mut connection_failed = false;
+        loop {
+            let client = self.client_for(request.method(), connection_failed);
+            // A body that cannot be cloned (a stream) is sent once.
+            let copy = request.try_clone();
+            let method = request.method().clone();
+            self.fit_timeout(&mut request, deadline);
+            report.attempts += 1;
+            let started = Instant::now();
+            let (mut outcome, api_id) = self
+                .attempt(client, operation, request, passing_failures)
+                .await;
+            connection_failed |= outcome.is_err();
+            let unsent = outcome.as_ref().is_err_and(retry::never_sent)
+                && unsent_resends < retry::MAX_UNSENT_RESENDS
+                && deadline.is_none_or(|d| Instant::now() < d);
+            let copy = match (unsent, copy) {
+                (true, Some(copy)) => {
+                    telemetry::log_attempt(
+                        report.attempts,
+                        &outcome,
+                        started.elapsed(),
+                        None,
+                        None,
+                    );
+                    unsent_resends += 1;
+                    report.attempts -= 1;
+                    request = copy;
+                    continue;
+                }
+                (_, copy) => copy,
+            };
+            let next = copy.and_then(|copy| {
+                retry::decide(&self.retry, &method, report.attempts, &outcome, deadline)
+                    .map(|(wait, ambiguous)| (wait, copy, ambiguous))
+            });
+            let retry_in = next.as_ref().map(|n| n.0);
+            telemetry::log_attempt(
+                report.attempts,
+                &outcome,
+                started.elapsed(),
+                api_id.as_deref(),
+                retry_in,
+            );
+            let Some((wait, copy, ambiguous)) = next else {
+                report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+                telemetry::record_outcome(&tracing::Span::current(), &outcome, report.attempts);
+                retry::publish(report, &mut outcome);
+                return outcome;
+            };
+            report.ambiguous |= ambiguous;
+            if is_rate_limited(&outcome) {
+                retry::pause_all(wait);
+            }
+            tokio::time::sleep(wait).await;
+            request = copy;
+        }
+    }
+
+    /// The client a request goes through: the pooled one, unless the request
+    /// must not be repeated or a connection already failed this call; then a
+    /// new connection (see [`Inner::unpooled`]).
+    fn client_for(&self, method: &reqwest::Method, connection_failed: bool) -> &reqwest::Client {
+        match &self.unpooled {
+            Some(unpooled) if connection_failed || !retry::is_idempotent(method) => unpooled,
+            _ => &self.http,
+        }
+    }
+
+    /// Sends once, and makes the answer safe to show: every header and
+    /// every body byte goes through the redactor before anything reads it;
+    /// an unsuccessful body is cut to [`sanitize::MAX_ERROR_BODY`] (after redaction, so
+    /// no token straddles the cut), a successful one past
+    /// [`Inner::max_body`] is refused. Returns the answer's `api_id` where it
+    /// was read.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        operation: &Operation,
+        request: reqwest::Request,
+        passing_failures: &[PassingFailure],
+    ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
+        let mut response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return (Err(e), None),
+        };
+        self.scrub_headers(response.headers_mut());
+        let success = response.status().is_success();
+        if success && !sanitize::has_body(&response) {
+            return (Ok(response), None);
+        }
+        let head = sanitize::head_of(&response);
+        let limit = if success {
+            self.max_body
+        } else {
+            sanitize::MAX_ERROR_BODY + sanitize::REDACTION_SLACK
+        };
+        let body = match sanitize::read_up_to(response, limit.saturating_add(1)).await {
+            (_, Some(e)) if success => return (Err(e), None),
+            (body, _) if success && body.len() > limit => {
+                let refused = reqwest::Body::wrap(sanitize::TooLargeBody(limit));
+                return (Ok(reqwest::Response::from(head.map(|()| refused))), None);
+            }
+            (body, _) => body,
+        };
+        let mut body = self.scrubbed(body).await;
+        if !success {
+            body.truncate(sanitize::MAX_ERROR_BODY);
+        }
+        let passing = success && passing_failures.iter().any(|is| is(operation, &body));
+        let api_id = (!success || passing)
+            .then(|| crate::text::api_id_of(&body))
+            .flatten();
+        let mut response = reqwest::Response::from(head.map(|()| body));
+        if passing {
+            response.extensions_mut().insert(retry::PassingFailure);
+        }
+        (Ok(response), api_id)
+    }
+
+    /// Shortens the attempt's timeout so it cannot outlast the operation's.
+    fn fit_timeout(&self, request: &mut reqwest::Request, deadline: Option<Instant>) {
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            *request.timeout_mut() = Some(self.timeout.map_or(left, |t| t.min(left)));
+        }
+    }
+}
+
+fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    outcome
+        .as_ref()
+        .is_ok_and(|r| r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS)
+}
