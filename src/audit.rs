@@ -1,7 +1,10 @@
 //! The audit trail: one INFO event on the target `vobiz::audit` for every
-//! state-changing call the handwritten layer makes (conference hangups,
-//! hang up all, each member request, recording start and stop), and one
-//! for such a call dropped once it had started.
+//! call that changes state, and one for such a call dropped once it had
+//! started. The handles write theirs with the room and members they act on
+//! (conference hangups, hang up all, each member request, recording start
+//! and stop); any other operation that changes state, called through
+//! `client.api()` or `Client::call`, imported ones included, gets one from
+//! the hooks ([`Watched`]), with its URL path, and no handwritten code.
 //!
 //! Field names follow OpenTelemetry's conventions where one exists
 //! (`http.request.method`, `http.response.status_code`, `error.type`); ours
@@ -20,6 +23,8 @@ pub(crate) struct Audited<'a> {
     pub conference: Option<&'a str>,
     /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
     pub members: Option<&'a str>,
+    /// The request's path, for calls the hooks audit.
+    pub url_path: Option<&'a str>,
 }
 
 /// What an audited call came to.
@@ -118,6 +123,7 @@ fn record(call: &Audited, ended: &Ended) {
         http.request.method = call.operation.method.as_str(),
         vobiz.conference = call.conference,
         vobiz.members = call.members,
+        url.path = call.url_path,
         vobiz.outcome = outcome.as_str(),
         http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
@@ -126,4 +132,66 @@ fn record(call: &Audited, ended: &Ended) {
         vobiz.error = error.map(tracing::field::display),
         "vobiz audit"
     );
+}
+
+/// The audit of one generated call that changes state and is not a
+/// handle's (those write their own): started before it is sent, finished
+/// with its answer, or written as `cancelled` if dropped in between.
+pub(crate) struct Watched {
+    operation: &'static Operation,
+    path: String,
+    done: bool,
+}
+
+impl Watched {
+    /// Starts watching `request`, if it is one to audit and anybody listens.
+    pub(crate) fn start(operation: &'static Operation, request: &reqwest::Request) -> Option<Self> {
+        let audited = operation.changes_state()
+            && !crate::retry::audits_itself()
+            && tracing::enabled!(target: "vobiz::audit", tracing::Level::INFO);
+        audited.then(|| Watched {
+            operation,
+            path: request.url().path().to_owned(),
+            done: false,
+        })
+    }
+
+    /// The call ended with `result`: write its event.
+    pub(crate) fn finish(
+        mut self,
+        result: &reqwest::Result<reqwest::Response>,
+        report: CallReport,
+    ) {
+        self.done = true;
+        let outcome = match result {
+            Ok(r) if r.status().is_success() => AuditOutcome::Applied,
+            Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => AuditOutcome::NotFound,
+            _ => AuditOutcome::Error,
+        };
+        self.write(outcome, report);
+    }
+
+    fn write(&self, outcome: AuditOutcome, report: CallReport) {
+        let call = Audited {
+            operation: self.operation,
+            conference: None,
+            members: None,
+            url_path: Some(&self.path),
+        };
+        let ended = Ended {
+            outcome,
+            api_id: None,
+            error: None,
+            report,
+        };
+        record(&call, &ended);
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if !self.done {
+            self.write(AuditOutcome::Cancelled, CallReport::default());
+        }
+    }
 }

@@ -79,7 +79,7 @@ impl Client {
         &self,
         operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
     ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
-        call::reporting(operation).map(|(result, _)| result)
+        call::reporting(false, operation).map(|(result, _)| result)
     }
 
     /// The names of the conferences Vobiz reports as active.
@@ -105,6 +105,7 @@ impl Client {
             operation: &operations::DELETE_ALL_CONFERENCES,
             conference: None,
             members: None,
+            url_path: None,
         };
         let operation = self.api.delete_all_conferences(&self.auth_id);
         call::audited(&audited, operation).await.map(drop)
@@ -143,6 +144,7 @@ impl Client {
             operation: &operations::DELETE_CONFERENCE,
             conference: Some(name),
             members: None,
+            url_path: None,
         };
         let pending = Pending::start(&audited);
         let (result, report) = match path::segment_problem(name) {
@@ -150,7 +152,7 @@ impl Client {
                 Err(Error::InvalidInput(format!("conference name {problem}"))),
                 CallReport::default(),
             ),
-            None => call::reporting(self.api.delete_conference(&self.auth_id, name)).await,
+            None => call::reporting(true, self.api.delete_conference(&self.auth_id, name)).await,
         };
         let gone_after_retry = report.ambiguous && result.as_ref().is_err_and(Error::is_not_found);
         let outcome = match &result {

@@ -84,7 +84,7 @@ impl Conference {
     pub async fn details(&self) -> Result<ConferenceDetails, Error> {
         let api = self.client.api();
         let operation = api.get_conference(self.client.auth_id(), &self.name);
-        let (result, report) = crate::retry::scoped(operation).await;
+        let (result, report) = crate::retry::scoped(false, operation).await;
         let answer = match result {
             Ok(answer) => answer,
             Err(crate::generated::Error::InvalidResponsePayload(body, e)) => {
@@ -120,12 +120,11 @@ impl Conference {
                     api_id: one_line(&api_id),
                 })
             }
-            types::GetConferenceResponse::CurrentLiveRetrievalFailure { api_id, error } => {
-                // Typed, the answer has no body left to read: the failure is
-                // told from what the spec types it as.
-                let body = serde_json::json!({"error": error.to_string(), "api_id": api_id});
-                let api_error =
-                    crate::ApiError::from_parts(status, &headers, body.to_string().as_bytes());
+            failure @ types::GetConferenceResponse::CurrentLiveRetrievalFailure { .. } => {
+                // The typed answer is all that is left of the body: the
+                // error is read from it as the spec types it.
+                let body = serde_json::to_vec(&failure).unwrap_or_default();
+                let api_error = crate::ApiError::from_parts(status, &headers, &body);
                 Err(Error::LiveRetrievalFailed(api_error).with_report(report))
             }
         }
@@ -170,6 +169,7 @@ impl Conference {
             operation,
             conference: Some(&self.name),
             members: None,
+            url_path: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The one place progenitor's generated client meets this crate: the
 //! `ClientHooks` it calls around every operation it builds. Each hook finds
 //! the operation in the generated table and hands the request to
-//! `crate::transport`, with the quirk classifiers that apply.
+//! `crate::transport`, with the quirk classifiers that apply, and audits
+//! what changes state (`crate::audit`).
 
 use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
 use tracing::Instrument;
@@ -37,11 +38,16 @@ impl ClientHooks<Inner> for generated::Client {
             return self.inner.refuse(request).await;
         };
         let span = crate::transport::operation_span(operation, &request);
+        let watched = crate::audit::Watched::start(operation, &request);
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
         let sent = self
             .inner
             .send(operation, request, crate::quirks::PASSING_FAILURES);
-        Box::pin(sent.instrument(span)).await
+        let (result, report) = Box::pin(sent.instrument(span)).await;
+        if let Some(watched) = watched {
+            watched.finish(&result, report);
+        }
+        result
     }
 }

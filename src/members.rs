@@ -292,6 +292,7 @@ impl Members {
                     operation,
                     conference: Some(room),
                     members: Some(member_id),
+                    url_path: None,
                 };
                 let answer = send(client.api(), client.auth_id(), room, member_id.clone());
                 match call::audited(&audited, answer).await {

@@ -183,7 +183,7 @@ fn imported_operations_work_with_no_handwritten_code() {
         &["test", "--test", "new_operations", "--", "--nocapture"],
     );
     assert!(ok, "new operations failed:\n{out}");
-    assert!(out.contains("test result: ok. 6 passed"), "{out}");
+    assert!(out.contains("test result: ok. 7 passed"), "{out}");
     assert!(out.contains("\"queued_at\""), "schema not printed:\n{out}");
 }
 

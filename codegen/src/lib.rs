@@ -48,6 +48,12 @@ pub struct Operation {
     pub path: String,
 }
 
+/// The methods an OpenAPI path item may have, in the order the spec lists
+/// them (and the vendored yaml writes them).
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// Method names an operation must not generate: those of the generated
 /// client itself and of the traits it implements (progenitor's
 /// `ClientInfo` and `ClientHooks`, and the standard ones in scope

@@ -34,6 +34,9 @@ struct Context {
     gate: Option<Arc<Gate>>,
     /// The deadline of the compound call it belongs to.
     deadline: Option<Instant>,
+    /// Whether the call writes its own audit event (a handle's call, with
+    /// the room and members it is about), so the hooks write none.
+    audited: bool,
 }
 
 tokio::task_local! {
@@ -50,18 +53,33 @@ fn nested(gate: Option<Arc<Gate>>, deadline: Option<Instant>) -> Context {
         report: Cell::default(),
         gate: gate.or(outer_gate),
         deadline: earliest(outer_deadline, deadline),
+        audited: false,
     }
 }
 
 /// Runs a generated call and returns what its attempt loop reported (zero
-/// attempts if it never got that far, e.g. a refused path).
+/// attempts if it never got that far, e.g. a refused path). `audited` says
+/// the caller writes the call's audit event itself.
 ///
 /// Plain functions returning combinators rather than `async fn`s: an
 /// `async fn` keeps its moved-in argument beside the future it moved into,
 /// doubling the size of every call's state.
-pub(crate) fn scoped<F: Future>(call: F) -> impl Future<Output = (F::Output, CallReport)> {
+pub(crate) fn scoped<F: Future>(
+    audited: bool,
+    call: F,
+) -> impl Future<Output = (F::Output, CallReport)> {
     let with_report = call.map(|output| (output, CONTEXT.with(|c| c.report.get())));
-    CONTEXT.scope(nested(None, None), with_report)
+    let context = Context {
+        audited,
+        ..nested(None, None)
+    };
+    CONTEXT.scope(context, with_report)
+}
+
+/// Whether the running call writes its own audit event (see
+/// [`scoped`]'s `audited`).
+pub(crate) fn audits_itself() -> bool {
+    CONTEXT.try_with(|c| c.audited).unwrap_or(false)
 }
 
 /// Hands the report of a finished call to its caller: through the context

@@ -35,6 +35,7 @@ pub(crate) use classify::{
     never_sent, retry_after,
 };
 pub(crate) use context::{
-    CallReport, Gate, bounded, compound_deadline, earliest, paced, pause_all, publish, scoped,
+    CallReport, Gate, audits_itself, bounded, compound_deadline, earliest, paced, pause_all,
+    publish, scoped,
 };
 pub use policy::RetryPolicy;

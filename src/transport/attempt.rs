@@ -20,7 +20,7 @@ impl Inner {
         operation: &'static Operation,
         mut request: reqwest::Request,
         passing_failures: &[PassingFailure],
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> (reqwest::Result<reqwest::Response>, CallReport) {
         let deadline = retry::earliest(self.deadline(), retry::compound_deadline());
         let mut report = CallReport::default();
         let mut unsent_resends = 0;
@@ -72,7 +72,7 @@ impl Inner {
                 report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
                 telemetry::record_outcome(&tracing::Span::current(), &outcome, report.attempts);
                 retry::publish(report, &mut outcome);
-                return outcome;
+                return (outcome, report);
             };
             report.ambiguous |= ambiguous;
             if is_rate_limited(&outcome) {

@@ -27,7 +27,9 @@ pub fn openapi_document(name: &str, text: &str) -> Result<Value, String> {
 /// json; fences of three or more backticks, closed by at least as many.
 fn fenced_blocks(text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
-    let mut open: Option<(usize, String)> = None;
+    // The open fence's length, and the block's body if it is one we want
+    // (`None`: read through to its end, keep nothing).
+    let mut open: Option<(usize, Option<String>)> = None;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_end();
         let ticks = trimmed.len() - trimmed.trim_start_matches('`').len();
@@ -36,25 +38,16 @@ fn fenced_blocks(text: &str) -> Vec<String> {
                 let info = trimmed[ticks..].trim_start().to_ascii_lowercase();
                 let wanted =
                     info.starts_with("yaml") || info.starts_with("yml") || info.starts_with("json");
-                open = Some((
-                    ticks,
-                    if wanted {
-                        String::new()
-                    } else {
-                        "\u{0}skip".into()
-                    },
-                ));
+                open = Some((ticks, wanted.then(String::new)));
             }
             Some((fence, body))
                 if ticks >= *fence && trimmed.trim_start_matches('`').is_empty() =>
             {
-                if !body.starts_with('\u{0}') {
-                    blocks.push(std::mem::take(body));
-                }
+                blocks.extend(body.take());
                 open = None;
             }
-            Some((_, body)) => body.push_str(line),
-            None => {}
+            Some((_, Some(body))) => body.push_str(line),
+            Some((_, None)) | None => {}
         }
     }
     blocks

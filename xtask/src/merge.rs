@@ -17,10 +17,7 @@ use std::collections::BTreeSet;
 
 use yaml_serde::{Mapping, Value};
 
-/// Methods an OpenAPI path item may have, in the order they are written.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use vobiz_codegen::METHODS;
 
 /// One imported document, with where it came from for messages.
 pub struct Source {
@@ -262,8 +259,10 @@ fn canonicalize(doc: &mut Value) {
         sort_mapping(paths, |_| 0);
         for (_, item) in paths.iter_mut() {
             if let Value::Mapping(item) = item {
+                // A path item's other keys (summary, parameters, ...) first,
+                // then its operations in the order OpenAPI lists them.
                 sort_mapping(item, |k| {
-                    METHODS.iter().position(|m| *m == k).unwrap_or(0) + 1
+                    METHODS.iter().position(|m| *m == k).map_or(0, |i| i + 1)
                 });
             }
         }
