@@ -45,6 +45,10 @@ async fn real(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     match client.hangup_conference_if_active(name).await? {
         Hangup::Ended => println!("Ended conference {name:?}."),
         Hangup::NotActive => println!("No active conference named {name:?}; nothing to end."),
+        Hangup::GoneAfterRetry => println!(
+            "Conference {name:?} is gone: most likely our first attempt ended it, but its answer was lost."
+        ),
+        other => println!("Conference {name:?}: {other:?}."),
     }
     Ok(())
 }

@@ -33,7 +33,7 @@ pub(crate) enum AuditOutcome {
     /// A room was ended (204).
     Ended,
     /// The room was gone after an attempt whose outcome was unknown.
-    EndedAfterRetry,
+    GoneAfterRetry,
     /// No such active room (404 on a hangup).
     NotActive,
     /// Vobiz accepted the request.
@@ -52,7 +52,7 @@ impl AuditOutcome {
     fn as_str(self) -> &'static str {
         match self {
             AuditOutcome::Ended => "ended",
-            AuditOutcome::EndedAfterRetry => "ended_after_retry",
+            AuditOutcome::GoneAfterRetry => "gone_after_retry",
             AuditOutcome::NotActive => "not_active",
             AuditOutcome::Applied => "applied",
             AuditOutcome::NotFound => "not_found",

@@ -20,6 +20,8 @@ use crate::{Error, call, generated, path};
 /// match client.hangup_conference_if_active("My Conf Room").await? {
 ///     vobiz::Hangup::Ended => println!("ended"),
 ///     vobiz::Hangup::NotActive => println!("was not running"),
+///     vobiz::Hangup::GoneAfterRetry => println!("gone; maybe by our first attempt"),
+///     _ => println!("another outcome"),
 /// }
 /// # Ok(()) }
 /// ```
@@ -122,14 +124,16 @@ impl Client {
     ///
     /// Every call emits one audit event at INFO on the target `vobiz::audit`
     /// (see the crate docs) with the conference name, the outcome (`ended`,
-    /// `not_active`, `ended_after_retry` or `error`), the status, attempts and
+    /// `not_active`, `gone_after_retry` or `error`), the status, attempts and
     /// `api_id`.
     pub async fn hangup_conference(&self, name: &str) -> Result<(), Error> {
         self.terminate(name).await.map(drop)
     }
 
     /// Ends the conference `name` if it is active: a 404 is
-    /// `Ok(Hangup::NotActive)`, as the Vobiz docs advise handling it.
+    /// `Ok(Hangup::NotActive)`, as the Vobiz docs advise handling it, and a
+    /// 404 after an attempt whose outcome was unknown is
+    /// `Ok(Hangup::GoneAfterRetry)`.
     pub async fn hangup_conference_if_active(&self, name: &str) -> Result<Hangup, Error> {
         match self.terminate(name).await {
             Err(e) if e.is_not_found() => Ok(Hangup::NotActive),
@@ -157,7 +161,7 @@ impl Client {
         let gone_after_retry = report.ambiguous && result.as_ref().is_err_and(Error::is_not_found);
         let outcome = match &result {
             Ok(_) => AuditOutcome::Ended,
-            Err(_) if gone_after_retry => AuditOutcome::EndedAfterRetry,
+            Err(_) if gone_after_retry => AuditOutcome::GoneAfterRetry,
             Err(e) if e.is_not_found() => AuditOutcome::NotActive,
             Err(_) => AuditOutcome::Error,
         };
@@ -173,7 +177,7 @@ impl Client {
         pending.finish(&ended);
         match result {
             Ok(_) => Ok(Hangup::Ended),
-            Err(_) if gone_after_retry => Ok(Hangup::Ended),
+            Err(_) if gone_after_retry => Ok(Hangup::GoneAfterRetry),
             Err(e) => Err(e),
         }
     }

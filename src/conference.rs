@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Serialize;
+
 use crate::audit::Audited;
 use crate::generated::{operations, types};
 use crate::operation::Operation;
@@ -184,9 +186,13 @@ pub(crate) fn checked_url(what: &str, url: &str, schemes: &[&str]) -> Result<Str
 }
 
 /// What Retrieve a Conference says about a room, with its numbers parsed.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises with snake_case fields, durations in seconds:
+/// `{"name", "run_time_seconds", "member_count", "members", "api_id"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConferenceDetails {
     name: String,
+    #[serde(rename = "run_time_seconds", serialize_with = "as_seconds")]
     run_time: Duration,
     member_count: usize,
     members: Vec<MemberDetails>,
@@ -225,7 +231,10 @@ impl ConferenceDetails {
 /// Moderation needs the id, the mute and deaf flags and the join time, so a
 /// member without them is a decode error; the rest is informational and may
 /// be absent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialises with snake_case fields (`id`, `muted`, `deaf`, `from`, `to`,
+/// `caller_name`, `direction`, `call_uuid`, `join_time_seconds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberDetails {
     id: String,
     muted: bool,
@@ -235,7 +244,13 @@ pub struct MemberDetails {
     caller_name: Option<String>,
     direction: Option<String>,
     call_uuid: Option<String>,
+    #[serde(rename = "join_time_seconds", serialize_with = "as_seconds")]
     join_time: Duration,
+}
+
+/// A duration as a number of seconds (fractions kept).
+fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
 }
 
 impl MemberDetails {

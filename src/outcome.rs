@@ -1,22 +1,35 @@
 //! What successful calls report: [`Hangup`] for a room, [`Accepted`] for
 //! one request Vobiz took, [`MemberOutcome`] for a member action.
 
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::generated::ResponseValue;
 use crate::text::clean;
 
 /// The outcome of [`Client::hangup_conference_if_active`](crate::Client::hangup_conference_if_active).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Serialised as `"ended"`, `"not_active"` or `"gone_after_retry"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Hangup {
     /// The conference was running and has been ended (204).
     Ended,
     /// No active conference had that name (404): nothing to end.
     NotActive,
+    /// The room is gone, but an earlier attempt's outcome was unknown (a
+    /// timeout, a dropped connection, a 5xx) before a retry got 404: most
+    /// likely that attempt ended it, but the call cannot tell that from a
+    /// room that never existed. Count it apart from [`Hangup::Ended`] in
+    /// summaries. [`Client::hangup_conference`](crate::Client::hangup_conference)
+    /// treats it as success.
+    GoneAfterRetry,
 }
 
-/// What Vobiz said when it accepted one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What Vobiz said when it accepted one request. Serialises with the field
+/// names of its accessors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Accepted {
     requested: Option<String>,
     status: u16,
@@ -85,7 +98,7 @@ impl Accepted {
 
 /// What a member action did: one [`Accepted`] per request sent (more than
 /// one only when a long list was split).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct MemberOutcome {
     pub(crate) requests: Vec<Accepted>,
 }

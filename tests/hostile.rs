@@ -27,6 +27,7 @@ fn spell(how: Spelling) -> String {
 /// Everything a caller can see of an error, as text.
 fn shown(err: &Error) -> String {
     let mut text = format!("{err}\n{err:?}\n");
+    text.push_str(&serde_json::to_string(&err.summary()).unwrap());
     if let Some(api) = err.api_error() {
         text.push_str(&String::from_utf8_lossy(api.body()));
         text.push_str(&format!("{:?}", api.details()));

@@ -25,6 +25,7 @@ fn client(base_url: &str) -> vobiz::Client {
 /// Everything a caller can see of an error, as text.
 fn shown(err: &Error) -> String {
     let mut text = format!("{err}\n{err:?}\n{:?}\n{:?}\n", err.message(), err.api_id());
+    text.push_str(&serde_json::to_string(&err.summary()).unwrap());
     if let Some(api) = err.api_error() {
         text.push_str(&String::from_utf8_lossy(api.body()));
     }

@@ -80,6 +80,68 @@ async fn details_are_read_and_parsed() {
     assert!(first.join_time() < Duration::from_secs(60));
 }
 
+/// Promise: results serialise with stable snake_case names, durations in
+/// seconds, and errors as a summary (kind, status, message, api_id).
+#[tokio::test]
+async fn results_and_errors_serialise_with_stable_names() {
+    let (fake, client) = room_with(2).await;
+    let room = client.conference(ROOM);
+    let details = serde_json::to_value(room.details().await.unwrap()).unwrap();
+    let keys: Vec<&str> = details
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "api_id",
+            "member_count",
+            "members",
+            "name",
+            "run_time_seconds"
+        ]
+    );
+    assert_eq!(details["member_count"], 2);
+    assert!(details["run_time_seconds"].is_f64(), "{details}");
+    let member = details["members"][0].as_object().unwrap();
+    let keys: Vec<&str> = member.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "call_uuid",
+            "caller_name",
+            "deaf",
+            "direction",
+            "from",
+            "id",
+            "join_time_seconds",
+            "muted",
+            "to"
+        ]
+    );
+    let muted = serde_json::to_value(room.members("1").mute().await.unwrap()).unwrap();
+    assert_eq!(muted["requests"][0]["requested"], "1");
+    assert_eq!(muted["requests"][0]["status"], 202);
+    assert_eq!(muted["requests"][0]["member_ids"], json!(["1"]));
+    for (outcome, word) in [
+        (Hangup::Ended, "ended"),
+        (Hangup::NotActive, "not_active"),
+        (Hangup::GoneAfterRetry, "gone_after_retry"),
+    ] {
+        assert_eq!(serde_json::to_value(outcome).unwrap(), word);
+    }
+    let err = client.conference("nope").details().await.unwrap_err();
+    let summary = serde_json::to_value(err.summary()).unwrap();
+    assert_eq!(summary["kind"], "not_found");
+    assert_eq!(summary["status"], 404);
+    assert_eq!(summary["retryable"], false);
+    assert!(summary["api_id"].as_str().unwrap().starts_with("fake-"));
+    assert_eq!(summary["message"], err.to_string());
+    drop(fake);
+}
+
 #[tokio::test]
 async fn details_of_a_gone_room_are_not_found() {
     let (_fake, client) = room_with(0).await;

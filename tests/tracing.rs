@@ -128,7 +128,7 @@ async fn run_scenarios() {
     ]);
     client.hangup_conference("a").await.unwrap(); // ended, after 3 attempts
     fake.push_faults([Fault::drop_connection(true)]);
-    client.hangup_conference("b").await.unwrap(); // ended_after_retry
+    client.hangup_conference("b").await.unwrap(); // gone_after_retry
     client.hangup_conference_if_active("zzz").await.unwrap(); // not_active
     fake.push_faults(std::iter::repeat_n(Fault::status(500), 3));
     client.hangup_conference("c").await.unwrap_err(); // error after retries
@@ -249,14 +249,7 @@ fn audit_events_spans_and_no_token_even_echoed() {
         .collect();
     let expected = [
         ("delete-conference", "a", "", "ended", "204", "3"),
-        (
-            "delete-conference",
-            "b",
-            "",
-            "ended_after_retry",
-            "404",
-            "2",
-        ),
+        ("delete-conference", "b", "", "gone_after_retry", "404", "2"),
         ("delete-conference", "zzz", "", "not_active", "404", "1"),
         ("delete-conference", "c", "", "error", "500", "3"),
         ("delete-conference", "..", "", "error", "<absent>", "0"),

@@ -11,6 +11,25 @@ mod convert;
 
 pub use api::ApiError;
 
+/// An [`Error`] as data, for JSON output and structured logs: its kind (see
+/// [`Error::kind`]), the status if the server answered, the message as
+/// `Display` shows it, Vobiz's `api_id`, and whether trying again may help.
+/// Like every error text here, it never holds the auth token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ErrorSummary {
+    /// [`Error::kind`].
+    pub kind: &'static str,
+    /// The HTTP status, if the server answered.
+    pub status: Option<u16>,
+    /// The error's one-line message.
+    pub message: String,
+    /// Vobiz's id for the failed call, if it sent one.
+    pub api_id: Option<String>,
+    /// [`Error::is_retryable`].
+    pub retryable: bool,
+}
+
 /// Everything that can go wrong when calling Vobiz.
 ///
 /// Match on the variant to decide what to do, or use the helpers:
@@ -228,6 +247,41 @@ impl Error {
             other => other
                 .status()
                 .map_or("unknown".into(), |s| s.to_string().into()),
+        }
+    }
+
+    /// A stable snake_case name for the variant: `invalid_input`, `config`,
+    /// `not_found`, `unauthorized`, `forbidden`, `rate_limited`, `server`,
+    /// `api`, `redirect`, `timeout`, `transport`, `live_retrieval_failed`,
+    /// `partly_applied`, `response_too_large` or `decode`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Config(_) => "config",
+            Error::NotFound(_) => "not_found",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::RateLimited(_) => "rate_limited",
+            Error::Server(_) => "server",
+            Error::Api(_) => "api",
+            Error::Redirect { .. } => "redirect",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::LiveRetrievalFailed(_) => "live_retrieval_failed",
+            Error::PartlyApplied { .. } => "partly_applied",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Decode { .. } => "decode",
+        }
+    }
+
+    /// This error as data (see [`ErrorSummary`]).
+    pub fn summary(&self) -> ErrorSummary {
+        ErrorSummary {
+            kind: self.kind(),
+            status: self.status(),
+            message: self.to_string(),
+            api_id: self.api_id().map(str::to_owned),
+            retryable: self.is_retryable(),
         }
     }
 

@@ -303,6 +303,18 @@ impl FakeVobiz {
         id.to_string()
     }
 
+    /// Makes `room` and its members as old as if they had started `by`
+    /// earlier (for time limits: a room that has run two hours, without
+    /// waiting two hours).
+    pub fn backdate(&self, room: &str, by: Duration) {
+        if let Some(r) = self.state.rooms().get_mut(room) {
+            r.created = r.created.checked_sub(by).unwrap_or(r.created);
+            for member in r.members.values_mut() {
+                member.joined = member.joined.checked_sub(by).unwrap_or(member.joined);
+            }
+        }
+    }
+
     /// Whether a conference is active.
     pub fn is_active(&self, name: &str) -> bool {
         self.state.rooms().contains_key(name)

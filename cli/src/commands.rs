@@ -1,0 +1,299 @@
+//! The commands for one room or a few: list, show, end (the hang-up page's
+//! flow: verify, confirm, notify, end, report), act on members, record.
+
+use serde_json::{Value, json};
+use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
+
+use crate::output::{self, AuditRecord, Failure, Out};
+use crate::{Format, HangupArgs, MemberAction, MembersArgs, RecordAction, RecordArgs};
+
+/// What the list cannot promise, said every time it is shown.
+const LIST_CAVEAT: &str =
+    "note: Vobiz's list can leave live rooms out; a room missing here may still be running";
+
+pub async fn rooms(client: &Client, out: &Out) -> Result<(), Failure> {
+    let names = client.list_conferences().await?;
+    out.note(LIST_CAVEAT);
+    out.print(&names.join("\n"), &json!({ "conferences": names }));
+    Ok(())
+}
+
+pub async fn room(client: &Client, out: &Out, name: &str) -> Result<(), Failure> {
+    let details = client.conference(name).details().await?;
+    let mut text = format!(
+        "{}: {} members, running for {}\n{:<6} {:<6} {:<6} {:<16} {:<16} {:<20} joined for",
+        details.name(),
+        details.member_count(),
+        human(details.run_time()),
+        "id",
+        "muted",
+        "deaf",
+        "from",
+        "to",
+        "caller name"
+    );
+    for m in details.members() {
+        text.push_str(&format!(
+            "\n{:<6} {:<6} {:<6} {:<16} {:<16} {:<20} {}",
+            m.id(),
+            m.muted(),
+            m.deaf(),
+            m.from().unwrap_or("-"),
+            m.to().unwrap_or("-"),
+            m.caller_name().unwrap_or("-"),
+            human(m.join_time())
+        ));
+    }
+    out.print(&text, &details);
+    Ok(())
+}
+
+/// A duration to the second, as people read it.
+pub fn human(d: std::time::Duration) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string()
+}
+
+/// The word for an outcome, in text and JSON.
+pub fn word(outcome: Hangup) -> &'static str {
+    match outcome {
+        Hangup::Ended => "ended",
+        Hangup::NotActive => "not active",
+        Hangup::GoneAfterRetry => "gone after retry",
+        _ => "other",
+    }
+}
+
+pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    output::must_be_able_to_confirm(args.yes, "hangup")?;
+    // Verify: what each room is, before anyone decides.
+    let mut verified = Vec::new();
+    for name in &args.names {
+        let line = match client.conference(name).details().await {
+            Ok(d) => {
+                let line = format!(
+                    "{name}: {} members, running for {}",
+                    d.member_count(),
+                    human(d.run_time())
+                );
+                verified.push(json!({"name": name, "details": d}));
+                line
+            }
+            Err(e) if e.is_not_found() => {
+                verified.push(json!({"name": name, "details": null}));
+                format!("{name}: not active")
+            }
+            Err(e) => {
+                verified.push(json!({"name": name, "error": output::error_json(&e)}));
+                format!("{name}: could not verify ({e})")
+            }
+        };
+        out.note(&line);
+    }
+    let question = format!("End {} room(s)?", args.names.len());
+    output::confirm(args.yes, &question, "yes")?;
+    let mut report = Vec::new();
+    let mut failed = 0;
+    for name in &args.names {
+        let room = client.conference(name);
+        let result = match &args.notice {
+            Some(url) => room.hangup_with_notice(url, args.grace).await,
+            None => room.hangup_if_active().await,
+        };
+        let (outcome, api_id) = match &result {
+            Ok(outcome) => (word(*outcome).replace(' ', "_"), None),
+            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
+        };
+        out.audit(AuditRecord {
+            account: client.auth_id(),
+            action: "hangup",
+            room: Some(name),
+            members: None,
+            outcome: &outcome,
+            api_id: api_id.as_deref(),
+        });
+        match result {
+            Ok(outcome) => {
+                out.line(&format!("{name}: {}", word(outcome)));
+                report.push(json!({"name": name, "outcome": outcome}));
+            }
+            Err(e) => {
+                failed += 1;
+                if e.is_invalid_input() && args.names.len() == 1 {
+                    return Err(e.into());
+                }
+                eprintln!("vobiz: {name}: {e}");
+                report.push(json!({"name": name, "error": output::error_json(&e)}));
+            }
+        }
+    }
+    if out.json {
+        out.print("", &json!({"verified": verified, "rooms": report}));
+    }
+    if failed > 0 {
+        Err(Failure::Failed(format!(
+            "{failed} of {} room(s) could not be ended",
+            args.names.len()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn hangup_all(client: &Client, out: &Out, yes: bool) -> Result<(), Failure> {
+    out.check_audit()?;
+    let question = format!(
+        "This ends EVERY conference on account {}.",
+        client.auth_id()
+    );
+    output::confirm(yes, &question, client.auth_id())?;
+    let result = client.hangup_all_conferences().await;
+    let (outcome, api_id) = output::outcome_of(&result, "ended_all");
+    out.audit(AuditRecord {
+        account: client.auth_id(),
+        action: "hangup_all",
+        room: None,
+        members: None,
+        outcome: &outcome,
+        api_id: api_id.as_deref(),
+    });
+    result?;
+    out.print("every conference ended", &json!({"outcome": "ended_all"}));
+    Ok(())
+}
+
+pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    let mut rest = args.args.iter();
+    let url = match args.action {
+        MemberAction::Play => Some(rest.next().ok_or_else(|| {
+            Failure::Usage("play needs the audio URL before the member ids".to_owned())
+        })?),
+        _ => None,
+    };
+    let ids: Vec<String> = rest.cloned().collect();
+    let room = client.conference(&args.room);
+    let selector = select(&room, args.all, &args.except, ids, out).await?;
+    let (name, destructive) = match args.action {
+        MemberAction::Mute => ("mute", false),
+        MemberAction::Unmute => ("unmute", false),
+        MemberAction::Deafen => ("deafen", false),
+        MemberAction::Undeafen => ("undeafen", false),
+        MemberAction::Kick => ("kick", true),
+        MemberAction::Hangup => ("hangup", true),
+        MemberAction::Play => ("play", false),
+        MemberAction::StopAudio => ("stop-audio", false),
+    };
+    if destructive {
+        let question = format!("{name} members {selector} of {}?", args.room);
+        output::confirm(args.yes, &question, "yes")?;
+    }
+    let members = room.members(selector.clone());
+    let result = match (args.action, url) {
+        (MemberAction::Mute, _) => members.mute().await,
+        (MemberAction::Unmute, _) => members.unmute().await,
+        (MemberAction::Deafen, _) => members.deafen().await,
+        (MemberAction::Undeafen, _) => members.undeafen().await,
+        (MemberAction::Kick, _) => members.kick().await,
+        (MemberAction::Hangup, _) => members.hangup().await,
+        (MemberAction::Play, Some(url)) => members.play(url).await,
+        (MemberAction::Play, None) | (MemberAction::StopAudio, _) => members.stop_audio().await,
+    };
+    let (outcome, api_id) = output::outcome_of(&result, "applied");
+    let shown = selector.to_string();
+    out.audit(AuditRecord {
+        account: client.auth_id(),
+        action: name,
+        room: Some(&args.room),
+        members: Some(&shown),
+        outcome: &outcome,
+        api_id: api_id.as_deref(),
+    });
+    let done = result?;
+    let text = format!("{name} {shown} in {}: applied", args.room);
+    out.print(
+        &text,
+        &json!({"room": args.room, "action": name, "outcome": done}),
+    );
+    Ok(())
+}
+
+/// The selection: ids given, everyone, or everyone but some (read from the
+/// room's details; those who join in between are not included).
+async fn select(
+    room: &vobiz::Conference,
+    all: bool,
+    except: &[String],
+    ids: Vec<String>,
+    out: &Out,
+) -> Result<MemberSelector, Failure> {
+    match (all, except.is_empty(), ids.is_empty()) {
+        (true, _, false) => Err(Failure::Usage(
+            "give member ids or --all, not both".to_owned(),
+        )),
+        (true, true, true) => Ok(MemberSelector::all()),
+        (true, false, true) => {
+            let details = room.details().await?;
+            let others: Vec<String> = details
+                .members()
+                .iter()
+                .map(|m| m.id().to_owned())
+                .filter(|id| !except.contains(id))
+                .collect();
+            out.note(&format!(
+                "acting on {} member(s); members who join from now on are not included",
+                others.len()
+            ));
+            if others.is_empty() {
+                return Err(Failure::Usage(
+                    "--all --except leaves nobody to act on; nothing was sent".to_owned(),
+                ));
+            }
+            Ok(MemberSelector::list(others))
+        }
+        (false, _, true) => Err(Failure::Usage("give member ids, or --all".to_owned())),
+        (false, _, false) if ids.len() == 1 => Ok(MemberSelector::one(ids[0].clone())),
+        (false, _, false) => Ok(MemberSelector::list(ids)),
+    }
+}
+
+pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    let room = client.conference(&args.room);
+    let (action, result): (&str, Result<Value, vobiz::Error>) = match args.action {
+        RecordAction::Start => {
+            let format = match args.format {
+                Format::Mp3 => RecordingFormat::Mp3,
+                Format::Wav => RecordingFormat::Wav,
+            };
+            let started = room.start_recording(format, args.callback.as_deref()).await;
+            ("record_start", started.map(|a| json!(a)))
+        }
+        RecordAction::Stop => (
+            "record_stop",
+            room.stop_recording().await.map(|()| Value::Null),
+        ),
+    };
+    let (outcome, api_id) = output::outcome_of(&result, "applied");
+    out.audit(AuditRecord {
+        account: client.auth_id(),
+        action,
+        room: Some(&args.room),
+        members: None,
+        outcome: &outcome,
+        api_id: api_id.as_deref(),
+    });
+    let accepted = result?;
+    let text = match args.action {
+        RecordAction::Start => format!(
+            "recording {} (the file goes to the callback URL, if any)",
+            args.room
+        ),
+        RecordAction::Stop => format!("stopped recording {}", args.room),
+    };
+    out.print(
+        &text,
+        &json!({"room": args.room, "action": action, "outcome": accepted}),
+    );
+    Ok(())
+}

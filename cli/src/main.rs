@@ -1,0 +1,255 @@
+//! `vobiz`: the hang-up page's best practices as commands, for the people
+//! who end rooms: verify, confirm, notify, end, log.
+//!
+//! Exit codes: 0 when everything asked for holds (a room that is not active
+//! counts as holding), 1 when any operation failed, 2 for usage or invalid
+//! input, when nothing was sent. Errors are one line on stderr. The auth
+//! token comes from `VOBIZ_AUTH_TOKEN` only, never from a flag, and is never
+//! printed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod commands;
+mod output;
+mod simulator;
+mod sweep;
+
+use output::{Failure, Out};
+
+/// End and moderate Vobiz conference rooms.
+///
+/// Credentials come from VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (and
+/// VOBIZ_BASE_URL); the token is never accepted as a flag. Try every command
+/// without an account: `vobiz simulator` prints the lines that point the CLI
+/// at a local simulator.
+#[derive(Parser)]
+#[command(name = "vobiz", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Args, Clone)]
+struct Global {
+    /// Print one JSON document (one JSON object per line for sweep and
+    /// enforce) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Append one JSON line per state change to this file.
+    #[arg(long, global = true, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// Trace to stderr (-v: the crate's events, -vv: everything).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// The API's base URL (default: VOBIZ_BASE_URL, else Vobiz's).
+    #[arg(long, global = true, value_name = "URL")]
+    base_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List live conference names, one per line (the list can leave live
+    /// rooms out).
+    Rooms,
+    /// Show a room's run time, member count and members.
+    Room {
+        /// The room's name.
+        name: String,
+    },
+    /// Verify, confirm, notify, then end rooms (or every room, with --all).
+    Hangup(HangupArgs),
+    /// Act on members of a room: mute, unmute, deafen, undeafen, kick,
+    /// hangup, play URL, stop-audio.
+    Members(MembersArgs),
+    /// Start or stop recording a room.
+    Record(RecordArgs),
+    /// End the rooms named one per line in FILE (or `-` for stdin).
+    Sweep(SweepArgs),
+    /// End rooms that have run longer than a limit, every so often.
+    Enforce(EnforceArgs),
+    /// Run the Vobiz simulator on 127.0.0.1, for trying every command
+    /// without an account.
+    Simulator(SimulatorArgs),
+}
+
+#[derive(Args)]
+struct HangupArgs {
+    /// The rooms to end.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    names: Vec<String>,
+    /// End every conference on the account (asks for the auth ID on a
+    /// terminal).
+    #[arg(long)]
+    all: bool,
+    /// Play this audio (an https URL) to everyone first.
+    #[arg(long, value_name = "URL", conflicts_with = "all")]
+    notice: Option<String>,
+    /// How long to wait after the notice.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    grace: Duration,
+    /// Do not ask; needed when stdin is not a terminal.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Args)]
+struct MembersArgs {
+    /// The room.
+    room: String,
+    /// What to do.
+    action: MemberAction,
+    /// For `play`: the audio URL, then the member ids; otherwise the ids.
+    args: Vec<String>,
+    /// Every member (Vobiz's `all`).
+    #[arg(long)]
+    all: bool,
+    /// With --all: leave these members out (reads the room's members first;
+    /// members who join in between are not included).
+    #[arg(long, value_name = "ID", num_args = 1.., requires = "all")]
+    except: Vec<String>,
+    /// Do not ask before kick or hangup; needed when stdin is not a terminal.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+/// A member action.
+#[derive(Clone, Copy, ValueEnum)]
+enum MemberAction {
+    Mute,
+    Unmute,
+    Deafen,
+    Undeafen,
+    Kick,
+    Hangup,
+    Play,
+    StopAudio,
+}
+
+#[derive(Args)]
+struct RecordArgs {
+    /// The room.
+    room: String,
+    /// `start` or `stop`.
+    action: RecordAction,
+    /// The file format.
+    #[arg(long, value_enum, default_value = "mp3")]
+    format: Format,
+    /// Where Vobiz sends the recording when it is ready.
+    #[arg(long, value_name = "URL")]
+    callback: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RecordAction {
+    Start,
+    Stop,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Mp3,
+    Wav,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// A file with one room name per line, or `-` for stdin.
+    file: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Print the names it would end, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask; needed when stdin is not a terminal.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Args)]
+struct EnforceArgs {
+    /// End rooms running longer than this (e.g. 45m, 2h).
+    #[arg(long, value_parser = parse_duration)]
+    max_duration: Duration,
+    /// How often to look.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    every: Duration,
+    /// More rooms to watch, one name per line: Vobiz's list can leave live
+    /// rooms out.
+    #[arg(long, value_name = "FILE")]
+    rooms: Option<PathBuf>,
+    /// One pass, then exit (for cron).
+    #[arg(long)]
+    once: bool,
+    /// Report what would be ended, and end nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Play this audio (an https URL) before ending a room.
+    #[arg(long, value_name = "URL")]
+    notice: Option<String>,
+    /// How long to wait after the notice.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    grace: Duration,
+    /// Do not ask; needed when stdin is not a terminal.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Args)]
+struct SimulatorArgs {
+    /// The port on 127.0.0.1.
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    /// A room to start with, as NAME or NAME:MEMBERS (repeatable).
+    #[arg(long = "room", value_name = "NAME[:MEMBERS]")]
+    rooms: Vec<String>,
+    /// Rooms to start with, one NAME[:MEMBERS] a line.
+    #[arg(long = "rooms", value_name = "FILE")]
+    rooms_file: Option<PathBuf>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (try 30s, 10m, 2h)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return Failure::Failed(format!("cannot start: {e}")).exit(),
+    };
+    let out = Out::new(&cli.global);
+    match runtime.block_on(run(cli.command, &cli.global, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.exit(),
+    }
+}
+
+async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure> {
+    if let Command::Simulator(args) = command {
+        return simulator::run(args, out).await;
+    }
+    let client = output::client(global)?;
+    match command {
+        Command::Rooms => commands::rooms(&client, out).await,
+        Command::Room { name } => commands::room(&client, out, &name).await,
+        Command::Hangup(args) if args.all => commands::hangup_all(&client, out, args.yes).await,
+        Command::Hangup(args) => commands::hangup(&client, out, args).await,
+        Command::Members(args) => commands::members(&client, out, args).await,
+        Command::Record(args) => commands::record(&client, out, args).await,
+        Command::Sweep(args) => sweep::sweep(&client, out, args).await,
+        Command::Enforce(args) => sweep::enforce(&client, out, args).await,
+        Command::Simulator(_) => Ok(()),
+    }
+}

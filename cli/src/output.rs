@@ -1,0 +1,231 @@
+//! What the CLI shows and keeps: text or JSON on stdout, one-line errors
+//! and notes on stderr, the audit log, the exit code, and the questions it
+//! asks before anything destructive.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::Global;
+
+/// Why a command did not end in success, and its exit code.
+pub enum Failure {
+    /// Usage or invalid input: nothing was sent (exit 2).
+    Usage(String),
+    /// An operation failed (exit 1).
+    Failed(String),
+}
+
+impl Failure {
+    /// Prints the one line and gives the exit code.
+    pub fn exit(self) -> ExitCode {
+        let (code, message) = match self {
+            Failure::Usage(m) => (2, m),
+            Failure::Failed(m) => (1, m),
+        };
+        eprintln!("vobiz: {}", one_line(&message));
+        ExitCode::from(code)
+    }
+}
+
+impl From<vobiz::Error> for Failure {
+    fn from(e: vobiz::Error) -> Self {
+        if matches!(e, vobiz::Error::InvalidInput(_) | vobiz::Error::Config(_)) {
+            Failure::Usage(e.to_string())
+        } else {
+            Failure::Failed(e.to_string())
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A client from the environment, with `--base-url` over `VOBIZ_BASE_URL`.
+pub fn client(global: &Global) -> Result<vobiz::Client, Failure> {
+    let var = |name: &str| {
+        std::env::var(name).map_err(|_| {
+            Failure::Usage(format!(
+                "{name} is not set (the credentials come from VOBIZ_AUTH_ID and \
+                 VOBIZ_AUTH_TOKEN; try `vobiz simulator`)"
+            ))
+        })
+    };
+    let mut builder = vobiz::Client::builder(var("VOBIZ_AUTH_ID")?, var("VOBIZ_AUTH_TOKEN")?);
+    if let Some(base) = global
+        .base_url
+        .clone()
+        .or_else(|| std::env::var("VOBIZ_BASE_URL").ok())
+    {
+        builder = builder.base_url(base);
+    }
+    Ok(builder.build()?)
+}
+
+/// Tracing to stderr: `-v` the crate's events, `-vv` everything.
+pub fn init_tracing(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "vobiz=debug",
+        _ => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Where output goes.
+pub struct Out {
+    pub json: bool,
+    audit: Option<Mutex<std::fs::File>>,
+    audit_error: Option<String>,
+}
+
+impl Out {
+    pub fn new(global: &Global) -> Self {
+        let opened = global.audit_log.as_ref().map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))
+        });
+        let (audit, audit_error) = match opened {
+            Some(Ok(file)) => (Some(Mutex::new(file)), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        Out {
+            json: global.json,
+            audit,
+            audit_error,
+        }
+    }
+
+    /// Refuses to change anything if the audit log asked for cannot be
+    /// written: a termination that is not logged is not one to make.
+    pub fn check_audit(&self) -> Result<(), Failure> {
+        match &self.audit_error {
+            Some(e) => Err(Failure::Usage(e.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Prints `text` (text mode) or `value` (JSON mode) on stdout.
+    pub fn print(&self, text: &str, value: &impl Serialize) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = if self.json {
+            writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string(value).unwrap_or_default()
+            )
+        } else {
+            writeln!(stdout, "{text}")
+        };
+    }
+
+    /// A line of the text output (nothing in JSON mode, which prints one
+    /// document at the end).
+    pub fn line(&self, text: &str) {
+        if !self.json {
+            println!("{text}");
+        }
+    }
+
+    /// A note for the person at the terminal (stderr, text mode only).
+    pub fn note(&self, text: &str) {
+        if !self.json {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Appends one line to the audit log: when, which account, what, on
+    /// which room and members, how it ended and Vobiz's `api_id`.
+    pub fn audit(&self, record: AuditRecord<'_>) {
+        let Some(file) = &self.audit else {
+            return;
+        };
+        let line = json!({
+            "time": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            "account": record.account,
+            "action": record.action,
+            "room": record.room,
+            "members": record.members,
+            "outcome": record.outcome,
+            "api_id": record.api_id,
+        });
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(file, "{line}");
+    }
+}
+
+/// One state change, for the audit log.
+pub struct AuditRecord<'a> {
+    pub account: &'a str,
+    pub action: &'a str,
+    pub room: Option<&'a str>,
+    pub members: Option<&'a str>,
+    pub outcome: &'a str,
+    pub api_id: Option<&'a str>,
+}
+
+/// The outcome word and `api_id` of a result, for the audit log and JSON.
+pub fn outcome_of<T>(result: &Result<T, vobiz::Error>, success: &str) -> (String, Option<String>) {
+    match result {
+        Ok(_) => (success.to_owned(), None),
+        Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
+    }
+}
+
+/// An error as JSON.
+pub fn error_json(e: &vobiz::Error) -> Value {
+    serde_json::to_value(e.summary()).unwrap_or(Value::Null)
+}
+
+/// Whether the person may be asked: stdin and stderr are terminals.
+fn can_ask() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Permission for something destructive: `--yes`, or `answer` typed at the
+/// prompt on a terminal. Without a terminal and without `--yes`: refused,
+/// before anything is sent.
+pub fn confirm(yes: bool, question: &str, answer: &str) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !can_ask() {
+        return Err(Failure::Usage(format!(
+            "{question}: refusing without confirmation; stdin is not a terminal, so pass --yes"
+        )));
+    }
+    eprint!("{question} Type {answer:?} to go on: ");
+    let _ = std::io::stderr().flush();
+    let mut typed = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut typed);
+    if typed.trim() == answer {
+        Ok(())
+    } else {
+        Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
+    }
+}
+
+/// Refuses before anything is sent when confirmation could not be asked
+/// for later (so that a verification step sends nothing either).
+pub fn must_be_able_to_confirm(yes: bool, what: &str) -> Result<(), Failure> {
+    if yes || can_ask() {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "{what}: refusing without confirmation; stdin is not a terminal, so pass --yes \
+             (nothing was sent)"
+        )))
+    }
+}

@@ -1,0 +1,255 @@
+//! Many rooms at once: `sweep` (a list of names, with a progress bar and a
+//! summary) and `enforce` (the page's time limits, on a schedule).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal};
+
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use serde_json::json;
+use vobiz::{Client, Hangup};
+
+use crate::commands::{human, word};
+use crate::output::{self, AuditRecord, Failure, Out};
+use crate::{EnforceArgs, SweepArgs};
+
+/// How a sweep went, counted.
+#[derive(Default, Serialize)]
+struct Summary {
+    total: usize,
+    ended: usize,
+    not_active: usize,
+    gone_after_retry: usize,
+    failed: usize,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: &Result<Hangup, vobiz::Error>) {
+        match outcome {
+            Ok(Hangup::Ended) => self.ended += 1,
+            Ok(Hangup::NotActive) => self.not_active += 1,
+            Ok(Hangup::GoneAfterRetry) => self.gone_after_retry += 1,
+            Ok(_) => self.ended += 1,
+            Err(_) => self.failed += 1,
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "swept {}: {} ended, {} not active, {} gone after retry, {} failed",
+            self.total, self.ended, self.not_active, self.gone_after_retry, self.failed
+        )
+    }
+}
+
+/// Room names, one per line, blank lines and surrounding spaces left out.
+fn read_names(file: &str) -> Result<Vec<String>, Failure> {
+    let read = |reader: &mut dyn BufRead| -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for line in reader.lines() {
+            let line = line?;
+            let name = line.trim();
+            if !name.is_empty() {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    };
+    let names = if file == "-" {
+        read(&mut std::io::stdin().lock())
+    } else {
+        std::fs::File::open(file).and_then(|f| read(&mut std::io::BufReader::new(f)))
+    };
+    names.map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
+}
+
+/// The progress bar on stderr, drawn only when stderr is a terminal.
+fn progress(total: usize) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), target);
+    let style = ProgressStyle::with_template("{bar:20} {pos}/{len} {msg} · {per_sec} · eta {eta}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    // From stdin, the names arrive where an answer would: --yes is needed.
+    let yes = args.yes || args.dry_run;
+    if args.file == "-" && !yes {
+        return Err(Failure::Usage(
+            "sweep -: stdin holds the names, so confirm with --yes (nothing was sent)".to_owned(),
+        ));
+    }
+    output::must_be_able_to_confirm(yes, "sweep")?;
+    let names = read_names(&args.file)?;
+    if args.dry_run {
+        for name in &names {
+            out.print(name, &json!({"name": name, "outcome": "would_end"}));
+        }
+        out.note(&format!(
+            "dry run: {} room(s) would be ended; nothing was sent",
+            names.len()
+        ));
+        return Ok(());
+    }
+    output::confirm(yes, &format!("End {} room(s)?", names.len()), "yes")?;
+    let mut summary = Summary {
+        total: names.len(),
+        ..Summary::default()
+    };
+    let bar = progress(names.len());
+    let mut outcomes = std::pin::pin!(client.hangup_conferences(names, args.concurrency));
+    while let Some((name, outcome)) = outcomes.next().await {
+        summary.count(&outcome);
+        let (word_, api_id) = match &outcome {
+            Ok(o) => (word(*o).replace(' ', "_"), None),
+            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
+        };
+        out.audit(AuditRecord {
+            account: client.auth_id(),
+            action: "hangup",
+            room: Some(&name),
+            members: None,
+            outcome: &word_,
+            api_id: api_id.as_deref(),
+        });
+        if out.json {
+            let line = match &outcome {
+                Ok(o) => json!({"name": name, "outcome": o}),
+                Err(e) => json!({"name": name, "error": output::error_json(e)}),
+            };
+            bar.suspend(|| out.print("", &line));
+        } else if let Err(e) = &outcome {
+            bar.suspend(|| eprintln!("vobiz: {name}: {e}"));
+        }
+        bar.set_message(format!(
+            "ended {} · not active {} · gone after retry {} · failed {}",
+            summary.ended, summary.not_active, summary.gone_after_retry, summary.failed
+        ));
+        // (The counts read as they stand: a 404 after an uncertain attempt
+        // is counted apart from an ending, see `Hangup::GoneAfterRetry`.)
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if out.json {
+        out.print("", &json!({ "summary": summary }));
+    } else {
+        eprintln!("{}", summary.line());
+    }
+    if summary.failed > 0 {
+        Err(Failure::Failed(format!(
+            "{} room(s) could not be ended",
+            summary.failed
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn enforce(client: &Client, out: &Out, args: EnforceArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    if !args.dry_run {
+        output::confirm(
+            args.yes,
+            &format!(
+                "End every room running longer than {}?",
+                human(args.max_duration)
+            ),
+            "yes",
+        )?;
+    }
+    let extra = match &args.rooms {
+        Some(path) => read_names(&path.to_string_lossy())?,
+        None => Vec::new(),
+    };
+    let mut failed = 0;
+    loop {
+        failed += pass(client, out, &args, &extra).await?;
+        if args.once {
+            break;
+        }
+        tokio::time::sleep(args.every).await;
+    }
+    if failed > 0 {
+        Err(Failure::Failed(format!(
+            "{failed} room(s) over the limit could not be ended"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// One look at every room: the list, plus the names given (the list is
+/// inconclusive). Returns how many rooms over the limit could not be ended.
+async fn pass(
+    client: &Client,
+    out: &Out,
+    args: &EnforceArgs,
+    extra: &[String],
+) -> Result<usize, Failure> {
+    let mut names: BTreeSet<String> = extra.iter().cloned().collect();
+    match client.list_conferences().await {
+        Ok(listed) => names.extend(listed),
+        Err(e) => eprintln!("vobiz: listing rooms failed ({e}); checking the named ones"),
+    }
+    let mut failed = 0;
+    for name in names {
+        let room = client.conference(&name);
+        let details = match room.details().await {
+            Ok(details) => details,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => {
+                eprintln!("vobiz: {name}: could not read its run time ({e})");
+                continue;
+            }
+        };
+        if details.run_time() <= args.max_duration {
+            continue;
+        }
+        let ran = human(details.run_time());
+        if args.dry_run {
+            out.print(
+                &format!("{name}: running for {ran}, over the limit: would end"),
+                &json!({"name": name, "run_time_seconds": details.run_time().as_secs_f64(), "outcome": "would_end"}),
+            );
+            continue;
+        }
+        let result = match &args.notice {
+            Some(url) => room.hangup_with_notice(url, args.grace).await,
+            None => room.hangup_if_active().await,
+        };
+        let (outcome, api_id) = match &result {
+            Ok(o) => (word(*o).replace(' ', "_"), None),
+            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
+        };
+        out.audit(AuditRecord {
+            account: client.auth_id(),
+            action: "enforce_hangup",
+            room: Some(&name),
+            members: None,
+            outcome: &outcome,
+            api_id: api_id.as_deref(),
+        });
+        match result {
+            Ok(o) => out.print(
+                &format!("{name}: running for {ran}, over the limit: {}", word(o)),
+                &json!({"name": name, "run_time_seconds": details.run_time().as_secs_f64(), "outcome": o}),
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("vobiz: {name}: {e}");
+                if out.json {
+                    out.print("", &json!({"name": name, "error": output::error_json(&e)}));
+                }
+            }
+        }
+    }
+    Ok(failed)
+}

@@ -1,0 +1,494 @@
+//! The real `vobiz` binary against the simulator on loopback: every
+//! command, the refusals and exit codes, `--json`, `--audit-log`,
+//! `--dry-run`, and the progress bar under a pseudo-terminal.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz, Fault};
+
+/// A simulator on its own runtime, serving while a test waits on the
+/// binary.
+struct Sim {
+    fake: FakeVobiz,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn sim(rooms: &[(&str, usize)]) -> Sim {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fake = rt.block_on(FakeVobiz::start()).unwrap();
+    for (room, members) in rooms {
+        fake.add_conference(*room);
+        for i in 0..*members {
+            fake.join(room, &format!("+1555000{i:04}"));
+        }
+    }
+    Sim { fake, _rt: rt }
+}
+
+impl Sim {
+    /// The binary, pointed at this simulator, with nothing on stdin.
+    fn vobiz(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("vobiz").unwrap();
+        cmd.env_clear()
+            .env("VOBIZ_AUTH_ID", self.fake.auth_id())
+            .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+            .env("VOBIZ_BASE_URL", self.fake.base_url())
+            .args(args)
+            .write_stdin("");
+        cmd
+    }
+
+    /// Requests that could change state (anything but GET).
+    fn changes(&self) -> usize {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .count()
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut cmd: Command) -> Run {
+    let output = cmd.output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stdout.contains(FAKE_AUTH_TOKEN) && !run.stderr.contains(FAKE_AUTH_TOKEN),
+        "the token was printed: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    run
+}
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn rooms_lists_names_and_says_the_list_is_inconclusive() {
+    let s = sim(&[("standup", 1), ("retro", 0)]);
+    let r = run(s.vobiz(&["rooms"]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "retro\nstandup\n"));
+    assert!(
+        r.stderr.contains("can leave live rooms out"),
+        "{}",
+        r.stderr
+    );
+    let r = run(s.vobiz(&["--json", "rooms"]));
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["conferences"], serde_json::json!(["retro", "standup"]));
+}
+
+#[test]
+fn room_shows_run_time_and_members() {
+    let s = sim(&[("standup", 3)]);
+    let r = run(s.vobiz(&["room", "standup"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("standup: 3 members, running for"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("caller name") && r.stdout.contains("+15550000002"));
+    let r = run(s.vobiz(&["--json", "room", "standup"]));
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["member_count"], 3);
+    assert_eq!(doc["members"][2]["id"], "3");
+    let r = run(s.vobiz(&["room", "nope"]));
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn hangup_verifies_confirms_notifies_ends_and_logs() {
+    let s = sim(&[("standup", 2), ("quiet", 0)]);
+    // No terminal, no --yes: refused, nothing sent at all.
+    let r = run(s.vobiz(&["hangup", "standup"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert_eq!(s.fake.request_count(), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let log_arg = log.to_str().unwrap();
+    let r = run(s.vobiz(&[
+        "--audit-log",
+        log_arg,
+        "hangup",
+        "standup",
+        "quiet",
+        "gone",
+        "--notice",
+        "https://example.com/n.mp3",
+        "--grace",
+        "1ms",
+        "--yes",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("standup: 2 members, running for"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("gone: not active"), "{}", r.stderr);
+    assert_eq!(r.stdout, "standup: ended\nquiet: ended\ngone: not active\n");
+    assert!(!s.fake.is_active("standup") && !s.fake.is_active("quiet"));
+    let sent: Vec<(String, String)> = s
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| (r.method.clone(), r.target.clone()))
+        .collect();
+    assert!(
+        sent[0].0 == "POST" && sent[0].1.ends_with("/standup/Member/all/Play/"),
+        "{sent:?}"
+    );
+    assert!(
+        sent[1].0 == "DELETE" && sent[1].1.ends_with("/Conference/standup/"),
+        "{sent:?}"
+    );
+    let lines = json_lines(&std::fs::read_to_string(&log).unwrap());
+    let outcomes: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["room"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("standup", "ended"),
+            ("quiet", "ended"),
+            ("gone", "not_active")
+        ]
+    );
+    for line in &lines {
+        assert_eq!(line["account"], s.fake.auth_id());
+        assert_eq!(line["action"], "hangup");
+        assert!(line["time"].as_str().unwrap().ends_with('Z'));
+    }
+
+    let r = run(s.vobiz(&["--json", "hangup", "gone", "--yes"]));
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["rooms"][0]["outcome"], "not_active");
+    assert_eq!(doc["verified"][0]["details"], Value::Null);
+}
+
+#[test]
+fn hangup_failures_exit_1_and_bad_names_exit_2() {
+    let s = sim(&[("standup", 1)]);
+    // Three for the verifying GET's attempts, three for the DELETE's.
+    s.fake.push_faults((0..6).map(|_| Fault::status(500)));
+    let r = run(s.vobiz(&["hangup", "standup", "--yes"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .lines()
+            .all(|l| l.starts_with("vobiz: ") || l.starts_with("standup"))
+    );
+    let before = s.fake.request_count();
+    let r = run(s.vobiz(&["hangup", "..", "--yes"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        s.changes(),
+        3,
+        "the refused name sent nothing that changes state"
+    );
+    assert!(r.stderr.contains("invalid input"), "{}", r.stderr);
+    assert!(s.fake.request_count() >= before);
+}
+
+#[test]
+fn hangup_all_needs_the_account_typed_or_yes() {
+    let s = sim(&[("a", 0), ("b", 1)]);
+    let r = run(s.vobiz(&["hangup", "--all"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(s.fake.request_count(), 0);
+    let r = run(s.vobiz(&["hangup", "--all", "--yes"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(s.fake.active_conferences().is_empty());
+}
+
+#[test]
+fn members_act_as_asked_and_refuse_what_would_widen() {
+    let s = sim(&[("standup", 3)]);
+    let r = run(s.vobiz(&["members", "standup", "mute", "1"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(s.fake.members("standup")[0].muted);
+    for bad in [
+        &["mute", "all"][..],
+        &["mute", "1,2"],
+        &["mute", "x"],
+        &["mute"],
+    ] {
+        let mut args = vec!["members", "standup"];
+        args.extend_from_slice(bad);
+        let before = s.fake.request_count();
+        let r = run(s.vobiz(&args));
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert_eq!(s.fake.request_count(), before, "{bad:?} sent something");
+    }
+    let r = run(s.vobiz(&["members", "standup", "deafen", "--all", "--except", "2"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("join from now on are not included"),
+        "{}",
+        r.stderr
+    );
+    let deaf: Vec<bool> = s.fake.members("standup").iter().map(|m| m.deaf).collect();
+    assert_eq!(deaf, [true, false, true]);
+    let r = run(s.vobiz(&[
+        "members",
+        "standup",
+        "play",
+        "https://example.com/a.mp3",
+        "3",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        s.fake.members("standup")[2].playing.as_deref(),
+        Some("https://example.com/a.mp3")
+    );
+    let r = run(s.vobiz(&["members", "standup", "kick", "3"]));
+    assert_eq!(r.code, 2, "kick needs confirmation: {}", r.stderr);
+    let r = run(s.vobiz(&["--json", "members", "standup", "kick", "3", "--yes"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["outcome"]["requests"][0]["status"], 202);
+    assert_eq!(s.fake.members("standup").len(), 2);
+}
+
+#[test]
+fn record_starts_and_stops() {
+    let s = sim(&[("standup", 1)]);
+    let r = run(s.vobiz(&[
+        "record",
+        "standup",
+        "start",
+        "--format",
+        "wav",
+        "--callback",
+        "https://example.com/cb",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let recording = s.fake.recording("standup").unwrap();
+    assert_eq!(recording.file_format, "wav");
+    let r = run(s.vobiz(&["record", "standup", "stop"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(s.fake.recording("standup").is_none());
+    let r = run(s.vobiz(&["record", "standup", "stop"]));
+    assert_eq!(r.code, 1, "nothing to stop: {}", r.stderr);
+}
+
+fn names_file(dir: &tempfile::TempDir, names: &[String]) -> String {
+    let path = dir.path().join("names.txt");
+    std::fs::write(&path, names.join("\n")).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
+    let s = sim(&[]);
+    let names: Vec<String> = (0..60).map(|i| format!("room-{i}")).collect();
+    for name in names.iter().take(20) {
+        s.fake.add_conference(name.as_str());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = names_file(&dir, &names);
+
+    let r = run(s.vobiz(&["sweep", &file, "--dry-run"]));
+    assert_eq!((r.code, r.stdout.lines().count()), (0, 60), "{}", r.stderr);
+    assert_eq!(s.fake.request_count(), 0);
+    let r = run(s.vobiz(&["sweep", &file]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(s.fake.request_count(), 0);
+
+    let r = run(s.vobiz(&["sweep", &file, "--yes", "--concurrency", "4"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.trim(),
+        "swept 60: 20 ended, 40 not active, 0 gone after retry, 0 failed"
+    );
+    assert!(
+        !r.stderr.contains('█'),
+        "no progress bar without a terminal"
+    );
+    assert!(s.fake.max_in_flight() <= 4);
+
+    for name in names.iter().take(5) {
+        s.fake.add_conference(name.as_str());
+    }
+    let r = run(s.vobiz(&["--json", "sweep", &file, "--yes"]));
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 61);
+    let summary = &lines[60]["summary"];
+    assert_eq!(
+        (summary["ended"].as_u64(), summary["not_active"].as_u64()),
+        (Some(5), Some(55))
+    );
+}
+
+#[test]
+fn sweep_on_a_terminal_shows_its_progress_and_ends_with_the_summary() {
+    let s = sim(&[]);
+    let names: Vec<String> = (0..1000).map(|i| format!("room-{i}")).collect();
+    for name in names.iter().step_by(3) {
+        s.fake.add_conference(name.as_str());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = names_file(&dir, &names);
+    let bin = assert_cmd::cargo::cargo_bin("vobiz");
+    let line = format!("{} sweep {file} --yes --concurrency 4", bin.display());
+    let output = std::process::Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("VOBIZ_AUTH_ID", s.fake.auth_id())
+        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+        .env("VOBIZ_BASE_URL", s.fake.base_url())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) runs the CLI under a pseudo-terminal");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{screen}");
+    assert!(screen.contains("/1000"), "no progress bar: {screen}");
+    assert!(screen.contains("not active"), "{screen}");
+    assert!(
+        screen.contains("swept 1000: 334 ended, 666 not active, 0 gone after retry, 0 failed"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
+    let s = sim(&[("long", 2), ("hidden", 1), ("young", 1)]);
+    s.fake.hide_from_list("hidden", true);
+    let hour = std::time::Duration::from_secs(3600);
+    s.fake.backdate("long", 2 * hour);
+    s.fake.backdate("hidden", 2 * hour);
+    let dir = tempfile::tempdir().unwrap();
+    let extra = names_file(&dir, &["hidden".to_owned()]);
+    let r = run(s.vobiz(&[
+        "enforce",
+        "--max-duration",
+        "1h",
+        "--once",
+        "--dry-run",
+        "--rooms",
+        &extra,
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("long: running for") && r.stdout.contains("hidden: running for"));
+    assert_eq!(s.changes(), 0);
+    let r = run(s.vobiz(&["enforce", "--max-duration", "1h", "--once"]));
+    assert_eq!(r.code, 2, "confirmation needed: {}", r.stderr);
+    let r = run(s.vobiz(&[
+        "--json",
+        "enforce",
+        "--max-duration",
+        "1h",
+        "--once",
+        "--yes",
+        "--rooms",
+        &extra,
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines = json_lines(&r.stdout);
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert!(
+        lines.iter().all(|l| l["outcome"] == "ended"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.fake.active_conferences(), ["young"]);
+    let r = run(s.vobiz(&["enforce", "--max-duration", "1h", "--once", "--yes"]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert_eq!(s.fake.active_conferences(), ["young"]);
+}
+
+#[test]
+fn the_simulator_command_prints_what_points_the_cli_at_it() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = assert_cmd::cargo::cargo_bin("vobiz");
+    let mut child = std::process::Command::new(&bin)
+        .args([
+            "simulator",
+            "--port",
+            &port.to_string(),
+            "--room",
+            "standup:3",
+            "--room",
+            "retro",
+        ])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut env = Vec::new();
+    for _ in 0..3 {
+        let line = lines.next().unwrap().unwrap();
+        let (name, value) = line
+            .strip_prefix("export ")
+            .unwrap()
+            .split_once('=')
+            .unwrap();
+        env.push((name.to_owned(), value.to_owned()));
+    }
+    let listed = std::process::Command::new(&bin)
+        .arg("rooms")
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "retro\nstandup\n");
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "VOBIZ_BASE_URL" && v.ends_with(&port.to_string()))
+    );
+}
+
+#[test]
+fn missing_credentials_and_usage_errors_exit_2() {
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().arg("rooms");
+    let r = run(cmd);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("VOBIZ_AUTH_ID is not set"),
+        "{}",
+        r.stderr
+    );
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().args(["hangup"]);
+    assert_eq!(run(cmd).code, 2);
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().args(["--token", "x", "rooms"]);
+    assert_eq!(run(cmd).code, 2, "there is no flag for the token");
+}
