@@ -290,6 +290,85 @@ fn run_bulk(names: usize, concurrency: usize) -> Bulk {
     }
 }
 
+/// The `vobiz` CLI's own sweep of `names` rooms, as a person runs it (one
+/// process, names from a file, summary on stderr): time per name and peak
+/// RSS, beside the library's. `None` (with why) when the binary is not
+/// built and may not be built here (smoke mode).
+fn run_cli_sweep(names: usize, concurrency: usize, may_build: bool) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .ok_or("no target directory")?;
+    let bin = profile_dir.join("vobiz");
+    if !bin.exists() {
+        if !may_build {
+            return Err(
+                "the vobiz binary is not built (cargo build --release -p vobiz-cli)".into(),
+            );
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "--release", "-p", "vobiz-cli", "--bin", "vobiz"])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !built.success() || !bin.exists() {
+            return Err("building the vobiz binary failed".into());
+        }
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("names.txt");
+    let list: Vec<String> = (0..names).map(|i| format!("room-{i}")).collect();
+    std::fs::write(&file, list.join("\n")).map_err(|e| e.to_string())?;
+    let addr = start_server();
+    let started = Instant::now();
+    let child = Command::new(&bin)
+        .arg("sweep")
+        .arg(&file)
+        .args(["--yes", "--concurrency", &concurrency.to_string()])
+        .env("VOBIZ_AUTH_ID", AUTH_ID)
+        .env("VOBIZ_AUTH_TOKEN", TOKEN)
+        .env("VOBIZ_BASE_URL", format!("http://{addr}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let (status, peak_kb) = wait_with_peak(child)?;
+    let elapsed = started.elapsed();
+    if !status {
+        return Err("the CLI sweep failed".into());
+    }
+    Ok(format!(
+        "CLI `vobiz sweep`: {names} names at concurrency {concurrency}: {:.1} µs/name ({:.0} names/s), peak RSS {peak_kb} kB",
+        elapsed.as_secs_f64() * 1e6 / names as f64,
+        names as f64 / elapsed.as_secs_f64()
+    ))
+}
+
+/// Waits for `child` and reads its own peak RSS (not any other child's).
+fn wait_with_peak(mut child: std::process::Child) -> Result<(bool, i64), String> {
+    let mut stderr = child.stderr.take();
+    let drain = std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        if let Some(err) = stderr.as_mut() {
+            let _ = std::io::Read::read_to_end(err, &mut sink);
+        }
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in for this child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let _ = drain.join();
+    if waited != pid {
+        return Err("wait4 failed".into());
+    }
+    Ok((
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        usage.ru_maxrss,
+    ))
+}
+
 /// The README's targets, checked: the misses, if any.
 fn misses(
     lat: &[(Duration, Duration); 3],
@@ -424,6 +503,12 @@ fn main() {
     }
     let bulk = run_bulk(sizes.bulk_names, sizes.concurrency);
     println!("\n{}", bulk.report);
+    let smoke = sizes.latency_calls != FULL.latency_calls;
+    let cli_names = if smoke { 500 } else { 10_000 };
+    match run_cli_sweep(cli_names, sizes.concurrency, !smoke) {
+        Ok(report) => println!("{report}"),
+        Err(why) => println!("CLI sweep skipped: {why}"),
+    }
     if args.iter().any(|a| a == "--check") {
         let misses = misses(&lat, &local, &tput, &bulk);
         if misses.is_empty() {

@@ -210,7 +210,7 @@ struct SimulatorArgs {
     /// A room to start with, as NAME or NAME:MEMBERS (repeatable).
     #[arg(long = "room", value_name = "NAME[:MEMBERS]")]
     rooms: Vec<String>,
-    /// Rooms to start with, one NAME[:MEMBERS] a line.
+    /// Rooms to start with, one `NAME[:MEMBERS]` a line.
     #[arg(long = "rooms", value_name = "FILE")]
     rooms_file: Option<PathBuf>,
 }
