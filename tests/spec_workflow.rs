@@ -39,7 +39,7 @@ fn scratch_copy() -> tempfile::TempDir {
         std::fs::copy(Path::new(ROOT).join(name), dir.path().join(name)).unwrap();
     }
     for name in [
-        "src", "openapi", "codegen", "xtask", "examples", "benches", ".cargo",
+        "src", "openapi", "codegen", "xtask", "cli", "examples", "benches", ".cargo",
     ] {
         if Path::new(ROOT).join(name).exists() {
             copy_dir(&Path::new(ROOT).join(name), &dir.path().join(name));
