@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
 use crate::output::{self, AuditRecord, Failure, Out};
-use crate::{Format, HangupArgs, MemberAction, MembersArgs, RecordAction, RecordArgs};
+use crate::{Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};
 
 /// What the list cannot promise, said every time it is shown.
 const LIST_CAVEAT: &str =
@@ -53,6 +53,36 @@ pub fn human(d: std::time::Duration) -> String {
     humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string()
 }
 
+/// Ends a room, after the notice if there is one.
+pub async fn end(room: &vobiz::Conference, notice: &Notice) -> Result<Hangup, vobiz::Error> {
+    match &notice.url {
+        Some(url) => room.hangup_with_notice(url, notice.grace).await,
+        None => room.hangup_if_active().await,
+    }
+}
+
+/// The audit log's line for an attempt to end a room.
+pub fn audit_ending(
+    out: &Out,
+    client: &Client,
+    action: &str,
+    room: &str,
+    result: &Result<Hangup, vobiz::Error>,
+) {
+    let (outcome, api_id) = match result {
+        Ok(outcome) => (word(*outcome).replace(' ', "_"), None),
+        Err(e) => ("failed".to_owned(), e.api_id()),
+    };
+    out.audit(AuditRecord {
+        account: client.auth_id(),
+        action,
+        room: Some(room),
+        members: None,
+        outcome: &outcome,
+        api_id,
+    });
+}
+
 /// The word for an outcome, in text and JSON.
 pub fn word(outcome: Hangup) -> &'static str {
     match outcome {
@@ -95,23 +125,8 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
     let mut report = Vec::new();
     let mut failed = 0;
     for name in &args.names {
-        let room = client.conference(name);
-        let result = match &args.notice {
-            Some(url) => room.hangup_with_notice(url, args.grace).await,
-            None => room.hangup_if_active().await,
-        };
-        let (outcome, api_id) = match &result {
-            Ok(outcome) => (word(*outcome).replace(' ', "_"), None),
-            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
-        };
-        out.audit(AuditRecord {
-            account: client.auth_id(),
-            action: "hangup",
-            room: Some(name),
-            members: None,
-            outcome: &outcome,
-            api_id: api_id.as_deref(),
-        });
+        let result = end(&client.conference(name), &args.notice).await;
+        audit_ending(out, client, "hangup", name, &result);
         match result {
             Ok(outcome) => {
                 out.line(&format!("{name}: {}", word(outcome)));

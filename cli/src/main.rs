@@ -88,15 +88,22 @@ struct HangupArgs {
     /// terminal).
     #[arg(long)]
     all: bool,
-    /// Play this audio (an https URL) to everyone first.
-    #[arg(long, value_name = "URL", conflicts_with = "all")]
-    notice: Option<String>,
-    /// How long to wait after the notice.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    grace: Duration,
+    #[command(flatten)]
+    notice: Notice,
     /// Do not ask; needed when stdin is not a terminal.
     #[arg(long, short)]
     yes: bool,
+}
+
+/// The notice played to a room before it is ended.
+#[derive(Args)]
+struct Notice {
+    /// Play this audio (an https URL) to everyone before ending a room.
+    #[arg(long = "notice", value_name = "URL")]
+    url: Option<String>,
+    /// How long to wait after the notice.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    grace: Duration,
 }
 
 #[derive(Args)]
@@ -191,12 +198,8 @@ struct EnforceArgs {
     /// Report what would be ended, and end nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Play this audio (an https URL) before ending a room.
-    #[arg(long, value_name = "URL")]
-    notice: Option<String>,
-    /// How long to wait after the notice.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    grace: Duration,
+    #[command(flatten)]
+    notice: Notice,
     /// Do not ask; needed when stdin is not a terminal.
     #[arg(long, short)]
     yes: bool,

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 use vobiz::{Client, Hangup};
 
-use crate::commands::{human, word};
-use crate::output::{self, AuditRecord, Failure, Out};
+use crate::commands::{audit_ending, end, human, word};
+use crate::output::{self, Failure, Out};
 use crate::{EnforceArgs, SweepArgs};
 
 /// How a sweep went, counted.
@@ -108,18 +108,7 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     let mut outcomes = std::pin::pin!(client.hangup_conferences(names, args.concurrency));
     while let Some((name, outcome)) = outcomes.next().await {
         summary.count(&outcome);
-        let (word_, api_id) = match &outcome {
-            Ok(o) => (word(*o).replace(' ', "_"), None),
-            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
-        };
-        out.audit(AuditRecord {
-            account: client.auth_id(),
-            action: "hangup",
-            room: Some(&name),
-            members: None,
-            outcome: &word_,
-            api_id: api_id.as_deref(),
-        });
+        audit_ending(out, client, "hangup", &name, &outcome);
         if out.json {
             let line = match &outcome {
                 Ok(o) => json!({"name": name, "outcome": o}),
@@ -221,22 +210,8 @@ async fn pass(
             );
             continue;
         }
-        let result = match &args.notice {
-            Some(url) => room.hangup_with_notice(url, args.grace).await,
-            None => room.hangup_if_active().await,
-        };
-        let (outcome, api_id) = match &result {
-            Ok(o) => (word(*o).replace(' ', "_"), None),
-            Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
-        };
-        out.audit(AuditRecord {
-            account: client.auth_id(),
-            action: "enforce_hangup",
-            room: Some(&name),
-            members: None,
-            outcome: &outcome,
-            api_id: api_id.as_deref(),
-        });
+        let result = end(&room, &args.notice).await;
+        audit_ending(out, client, "enforce_hangup", &name, &result);
         match result {
             Ok(o) => out.print(
                 &format!("{name}: running for {ran}, over the limit: {}", word(o)),
