@@ -369,7 +369,7 @@ fn wait_with_peak(mut child: std::process::Child) -> Result<(bool, i64), String>
     ))
 }
 
-/// The README's targets, checked: the misses, if any.
+/// The targets CONTRIBUTING.md states, checked: the misses, if any.
 fn misses(
     lat: &[(Duration, Duration); 3],
     local: &[(Duration, Duration); 3],

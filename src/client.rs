@@ -62,7 +62,7 @@ impl Client {
     /// The spec-exact generated client, with this client's authentication,
     /// timeouts and path safety. Turn its errors into [`Error`] with
     /// [`Error::from_api`].
-    pub fn api(&self) -> &generated::Client {
+    pub fn api(&self) -> &crate::GeneratedClient {
         &self.api
     }
 
@@ -79,7 +79,7 @@ impl Client {
     /// ```
     pub fn call<T, E>(
         &self,
-        operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
+        operation: impl Future<Output = Result<ResponseValue<T>, crate::GeneratedError<E>>>,
     ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
         call::reporting(false, operation).map(|(result, _)| result)
     }

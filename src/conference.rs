@@ -33,6 +33,7 @@ pub struct Conference {
 
 /// The file format of a conference recording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum RecordingFormat {
     /// MP3 (Vobiz's default).
     #[default]

@@ -1,8 +1,19 @@
-//! A Rust client for the [Vobiz](https://vobiz.ai) voice API.
+//! A Rust client for the [Vobiz](https://vobiz.ai) voice API's conferences:
+//! end rooms, moderate their members, record them, sweep many at once, with
+//! typed errors you can act on and a simulator to test against.
 //!
 //! The client is generated at build time by progenitor from Vobiz's own
-//! OpenAPI document (`openapi/vobiz.yaml`); this crate wraps it with
-//! authentication, path safety, and errors you can act on.
+//! OpenAPI document (`openapi/vobiz.yaml`), so every operation is there
+//! exactly as Vobiz documents it; this crate wraps it with authentication,
+//! path safety, retries, redaction of the token and an audit trail, for
+//! every operation alike. For tests, the `test-util` feature adds
+//! `testing::FakeVobiz`, an in-process simulator of the API; the `vobiz-cli`
+//! crate is the same for people on call (`vobiz hangup`, `vobiz sweep`, ...).
+//!
+//! ```sh
+//! cargo add vobiz
+//! cargo add tokio --features full
+//! ```
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), vobiz::Error> {
@@ -46,6 +57,14 @@
 //! - Every state-changing call of the handles writes one audit event on the
 //!   target `vobiz::audit`, and every operation runs in a `vobiz.operation`
 //!   span; field names follow OpenTelemetry's HTTP conventions.
+//!
+//! # Features
+#![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
+#![cfg_attr(
+    not(feature = "document-features"),
+    doc = "See the features table in the README (rendered here when built with \
+           `document-features`, as docs.rs does)."
+)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -68,6 +87,7 @@ mod redact;
 pub mod retry;
 mod shape;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 mod text;
 mod transport;
@@ -83,6 +103,13 @@ pub use error::{ApiError, Error, ErrorSummary};
 pub use members::{MAX_MEMBER_ID_LEN, MemberSelector, Members};
 pub use outcome::{Accepted, Hangup, MemberOutcome};
 pub use retry::RetryPolicy;
+
+/// The client progenitor generates, as [`Client::api`] hands it out; named
+/// apart from [`Client`] so that signatures say which is which.
+pub type GeneratedClient = generated::Client;
+/// The error a [`GeneratedClient`] operation returns; [`Error::from_api`]
+/// and [`Client::call`] turn it into an [`Error`].
+pub type GeneratedError<E = ()> = generated::Error<E>;
 
 /// The README's Rust examples compile as doctests.
 #[cfg(doctest)]

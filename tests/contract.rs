@@ -5,9 +5,10 @@
 //! request (with `--errors` it answers an invalid one with 4xx), and the
 //! client must decode every example response Prism returns.
 //!
-//! Prism needs Node and npm (on every machine this project runs on). It is
-//! installed into `tools/prism/node_modules` by `.ci/run`, or by this test
-//! when missing.
+//! Prism needs Node and npm and the npm registry (on every machine this
+//! project runs on). This test installs the pinned version on its first run
+//! into the build output (`target/prism`), never into the checkout's
+//! tracked folders.
 
 mod common;
 
@@ -25,11 +26,28 @@ use vobiz::generated::types::GetConferenceResponse;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const AUTH_ID: &str = "MA_CONTRACT1";
 
-/// The pinned Prism, installed if it is not yet.
+/// The pinned Prism (`tools/prism`'s lock file), installed into the target
+/// directory if it is not there yet.
 fn prism_bin() -> PathBuf {
-    let dir = Path::new(ROOT).join("tools/prism");
+    // Once per process: the two tests would otherwise install it together.
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(install_prism).clone()
+}
+
+fn install_prism() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(ROOT).join("target"), PathBuf::from);
+    let dir = target.join("prism");
     let bin = dir.join("node_modules/.bin/prism");
     if !bin.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for file in ["package.json", "package-lock.json"] {
+            std::fs::copy(
+                Path::new(ROOT).join("tools/prism").join(file),
+                dir.join(file),
+            )
+            .unwrap();
+        }
         let status = std::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)

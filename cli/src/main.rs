@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod commands;
+mod demo;
 mod output;
 mod simulator;
 mod sweep;
@@ -77,6 +78,9 @@ enum Command {
     /// Run the Vobiz simulator on 127.0.0.1, for trying every command
     /// without an account.
     Simulator(SimulatorArgs),
+    /// A moderated session against a built-in simulator: no credentials,
+    /// nothing leaves this machine.
+    Demo,
 }
 
 #[derive(Args)]
@@ -240,8 +244,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure> {
-    if let Command::Simulator(args) = command {
-        return simulator::run(args, out).await;
+    match command {
+        Command::Simulator(args) => return simulator::run(args, out).await,
+        Command::Demo => {
+            return demo::run()
+                .await
+                .map_err(|e| Failure::Failed(e.to_string()));
+        }
+        _ => {}
     }
     let client = output::client(global)?;
     match command {
@@ -253,6 +263,6 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Record(args) => commands::record(&client, out, args).await,
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => sweep::enforce(&client, out, args).await,
-        Command::Simulator(_) => Ok(()),
+        Command::Simulator(_) | Command::Demo => Ok(()),
     }
 }

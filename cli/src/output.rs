@@ -135,7 +135,8 @@ impl Out {
     /// document at the end).
     pub fn line(&self, text: &str) {
         if !self.json {
-            println!("{text}");
+            // A closed stdout (`| head`) is the reader's choice, not an error.
+            let _ = writeln!(std::io::stdout(), "{text}");
         }
     }
 

@@ -492,3 +492,16 @@ fn missing_credentials_and_usage_errors_exit_2() {
     cmd.env_clear().args(["--token", "x", "rooms"]);
     assert_eq!(run(cmd).code, 2, "there is no flag for the token");
 }
+
+#[test]
+fn the_demo_runs_a_moderated_session_without_credentials() {
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().arg("demo");
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("SIMULATED"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("The room is gone")
+            && r.stdout.ends_with("Active conferences left: []\n")
+    );
+}

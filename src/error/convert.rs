@@ -73,7 +73,7 @@ impl Error {
     /// `codegen/src/normalize.rs`). A 2xx body that does not match the spec
     /// is [`Error::Decode`]; its status is known through
     /// [`Client::call`](crate::Client::call), not through this function alone.
-    pub async fn from_api<E>(err: generated::Error<E>) -> Self {
+    pub async fn from_api<E>(err: crate::GeneratedError<E>) -> Self {
         use generated::Error as G;
         match err {
             G::InvalidRequest(msg) => Error::InvalidInput(msg),

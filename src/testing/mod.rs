@@ -63,7 +63,8 @@
 //! ```
 //!
 //! It also runs on its own, so that a service in any language (or curl) can
-//! be tested against it: `cargo run --example fake_vobiz -- --port 4010`.
+//! be tested against it: `vobiz simulator --port 4010` (the `vobiz-cli`
+//! crate).
 //!
 //! Inside: `server` accepts and reads requests, `faults` applies the
 //! scripted ones, `routing` finds each request's operation in the generated
@@ -176,7 +177,7 @@ pub struct FakeRecording {
 /// How long a client may take to send a request's head, and then its body,
 /// before its connection is closed: a client that trickles bytes cannot
 /// hold a connection open for ever.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest request body read; a larger one is answered 413 unread.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// How many requests [`FakeVobiz::requests`] keeps, the newest.

@@ -4,6 +4,7 @@
 //! makes sure it still generates and that `openapi/vobiz.api.txt`, the
 //! reviewed public surface, matches it.
 
+mod build_cost;
 mod compile;
 mod docs;
 mod merge;
@@ -28,6 +29,7 @@ commands:
                                 or if openapi/vobiz.api.txt is out of date
   surface                       rewrite openapi/vobiz.api.txt from openapi/vobiz.yaml
   codegen [--out FILE]          write the Rust code build.rs generates (default: stdout)
+  build-cost                    a consumer's clean build beside a plain reqwest consumer's
   help                          show this message
 ";
 
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Some("check") => check(&root),
         Some("surface") => write_surface(&root),
         Some("codegen") => codegen(&root, &args[1..]),
+        Some("build-cost") => build_cost::run(&root),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
