@@ -92,6 +92,7 @@ pub mod testing;
 mod text;
 mod transport;
 mod url_check;
+pub mod xml;
 
 pub use client::Client;
 pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};

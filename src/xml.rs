@@ -1,0 +1,451 @@
+//! Answer documents: the `<Response>` a service's answer URL returns, with
+//! the `<Conference>` that puts a caller in a room (and the `<Record>` that,
+//! per Vobiz's newer docs, is how a room gets recorded).
+//!
+//! Every attribute either version of Vobiz's "Conference Attributes" page
+//! documents has a setter named after it in snake case; where the docs say
+//! an attribute does not work, its setter says so. Values are escaped, so
+//! no value can add an attribute or an element; the room name is the
+//! element's text, escaped too. What XML 1.0 cannot carry as it is (control
+//! characters, an empty name), a URL a parser would change, and numbers the
+//! docs do not allow are refused by [`Response::to_xml`] with
+//! [`Error::InvalidInput`], never silently changed.
+//!
+//! ```
+//! use vobiz::xml::{Conference, Response};
+//! let body: String = Response::new()
+//!     .add(Conference::new("Team Standup")
+//!         .muted(false)
+//!         .start_conference_on_enter(true)
+//!         .end_conference_on_exit(true)
+//!         .max_participants(10)
+//!         .callback_url("https://example.com/conference-events")
+//!         .record(true))
+//!     .to_xml()?;
+//! assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>"));
+//! # Ok::<(), vobiz::Error>(())
+//! ```
+
+use crate::Error;
+
+/// The HTTP method Vobiz uses to fetch or call a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// The file format of a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileFormat {
+    /// MP3 (the default).
+    Mp3,
+    /// WAV.
+    Wav,
+}
+
+impl FileFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Mp3 => "mp3",
+            FileFormat::Wav => "wav",
+        }
+    }
+}
+
+/// An element a [`Response`] can hold.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Element {
+    /// `<Conference>`.
+    Conference(Conference),
+    /// `<Record>`.
+    Record(Record),
+}
+
+impl From<Conference> for Element {
+    fn from(c: Conference) -> Self {
+        Element::Conference(c)
+    }
+}
+
+impl From<Record> for Element {
+    fn from(r: Record) -> Self {
+        Element::Record(r)
+    }
+}
+
+/// The answer document's root: its elements, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[must_use]
+pub struct Response {
+    elements: Vec<Element>,
+}
+
+impl Response {
+    /// An empty `<Response>` (valid: the call has nothing to do).
+    pub fn new() -> Self {
+        Response::default()
+    }
+
+    /// Appends an element. (Named as XML builders name it; it is not `+`.)
+    #[allow(clippy::should_implement_trait)]
+    pub fn add(mut self, element: impl Into<Element>) -> Self {
+        self.elements.push(element.into());
+        self
+    }
+
+    /// The document: UTF-8, with the XML declaration, serve it as
+    /// `application/xml`. [`Error::InvalidInput`] names the first value the
+    /// docs do not allow or XML 1.0 cannot carry.
+    pub fn to_xml(&self) -> Result<String, Error> {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>");
+        for element in &self.elements {
+            match element {
+                Element::Conference(c) => c.tag.write(&mut out, Some(&c.name))?,
+                Element::Record(r) => r.tag.write(&mut out, None)?,
+            }
+        }
+        out.push_str("</Response>");
+        Ok(out)
+    }
+}
+
+/// An element's name and attributes, and the first problem a setter found.
+#[derive(Debug, Clone, PartialEq)]
+struct Tag {
+    name: &'static str,
+    attributes: Vec<(&'static str, String)>,
+    problem: Option<String>,
+}
+
+impl Tag {
+    fn new(name: &'static str) -> Self {
+        Tag {
+            name,
+            attributes: Vec::new(),
+            problem: None,
+        }
+    }
+
+    /// Sets `attribute` (replacing an earlier value).
+    fn set(&mut self, attribute: &'static str, value: String) {
+        self.attributes.retain(|(a, _)| *a != attribute);
+        self.attributes.push((attribute, value));
+    }
+
+    fn refuse(&mut self, problem: String) {
+        self.problem.get_or_insert(problem);
+    }
+
+    fn flag(&mut self, attribute: &'static str, on: bool) {
+        self.set(attribute, on.to_string());
+    }
+
+    /// A whole number from 1 up.
+    fn positive(&mut self, attribute: &'static str, value: u32) {
+        if value == 0 {
+            self.refuse(format!("{attribute} must be at least 1"));
+        } else {
+            self.set(attribute, value.to_string());
+        }
+    }
+
+    /// A URL Vobiz fetches or calls, checked as it will be sent.
+    fn url(&mut self, attribute: &'static str, url: &str) {
+        match crate::url_check::parse_with_scheme(url, &["https", "http"]) {
+            Ok(parsed) => self.set(attribute, parsed.into()),
+            Err(why) => self.refuse(format!(
+                "{attribute} {why} (got {})",
+                crate::text::shorten(url)
+            )),
+        }
+    }
+
+    /// Free text, which XML must carry unchanged.
+    fn text(&mut self, attribute: &'static str, value: &str) {
+        match carriable(value) {
+            Ok(()) => self.set(attribute, value.to_owned()),
+            Err(why) => self.refuse(format!("{attribute} {why}")),
+        }
+    }
+
+    fn write(&self, out: &mut String, content: Option<&str>) -> Result<(), Error> {
+        if let Some(problem) = &self.problem {
+            return Err(Error::InvalidInput(format!("<{}>: {problem}", self.name)));
+        }
+        out.push('<');
+        out.push_str(self.name);
+        for (attribute, value) in &self.attributes {
+            out.push(' ');
+            out.push_str(attribute);
+            out.push_str("=\"");
+            escape(value, out);
+            out.push('"');
+        }
+        match content {
+            Some(text) => {
+                out.push('>');
+                escape(text, out);
+                out.push_str("</");
+                out.push_str(self.name);
+                out.push('>');
+            }
+            None => out.push_str("/>"),
+        }
+        Ok(())
+    }
+}
+
+/// Whether XML 1.0 carries `text` as it is: no control characters (a
+/// parser would refuse most and rewrite line breaks and tabs) and no
+/// noncharacters it forbids.
+fn carriable(text: &str) -> Result<(), String> {
+    match text
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    {
+        Some(c) => Err(format!("holds {c:?}, which XML cannot carry unchanged")),
+        None => Ok(()),
+    }
+}
+
+/// `text` with the five characters XML reserves escaped, for text and for
+/// attribute values in double quotes.
+fn escape(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `<Conference>`: puts the caller in the room named by its text, created
+/// on first join. Names are case-sensitive; Vobiz documents no limit on
+/// their length or characters.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct Conference {
+    name: String,
+    tag: Tag,
+}
+
+/// A setter for a boolean attribute.
+macro_rules! flags {
+    ($($(#[$doc:meta])* $setter:ident => $attribute:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $setter(mut self, on: bool) -> Self {
+                self.tag.flag($attribute, on);
+                self
+            }
+        )*
+    };
+}
+
+impl Conference {
+    /// The room `name` (checked by [`Response::to_xml`]: not empty, no
+    /// control characters).
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let mut tag = Tag::new("Conference");
+        if name.is_empty() {
+            tag.refuse("the room name is empty".to_owned());
+        } else if let Err(why) = carriable(&name) {
+            tag.refuse(format!("the room name {why}"));
+        }
+        Conference { name, tag }
+    }
+
+    /// The room's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    flags! {
+        /// `muted`: the caller joins muted (default false).
+        muted => "muted";
+        /// `beep`: a tone when members join and leave (default true). The
+        /// newer docs: accepted, but the tone is "not currently guaranteed".
+        beep => "beep";
+        /// `startConferenceOnEnter`: this caller's arrival starts the room
+        /// (default true); false waits for a moderator.
+        start_conference_on_enter => "startConferenceOnEnter";
+        /// `endConferenceOnExit`: this caller leaving ends the room for
+        /// everyone (default false; the newer docs: it kicks every remaining
+        /// member, whatever their `stayAlone`).
+        end_conference_on_exit => "endConferenceOnExit";
+        /// `record`: the older docs say it records the room. The newer ones
+        /// say it **produces no file**: put a [`Record`] with
+        /// `record_session(true)` before the `<Conference>` instead.
+        record => "record";
+        /// `stayAlone` (newer docs only): if false (the default), a member
+        /// alone in the room is disconnected; set it on legs that may arrive
+        /// first.
+        stay_alone => "stayAlone";
+        /// `relayDTMF` (newer docs only): relay this caller's key presses
+        /// into the room.
+        relay_dtmf => "relayDTMF";
+        /// `hangupOnStar` (newer docs only): pressing `*` takes the caller
+        /// out of the room.
+        hangup_on_star => "hangupOnStar";
+    }
+
+    /// `maxParticipants`: a cap on the room's size (at least 1). The newer
+    /// docs: parsed but **not effective**; the account's own cap wins.
+    pub fn max_participants(mut self, members: u32) -> Self {
+        self.tag.positive("maxParticipants", members);
+        self
+    }
+
+    /// `timeLimit`: the longest the room runs, in seconds (at least 1;
+    /// Vobiz's default is 14,400), then everyone is disconnected.
+    pub fn time_limit(mut self, seconds: u32) -> Self {
+        self.tag.positive("timeLimit", seconds);
+        self
+    }
+
+    /// `waitSound`: a URL returning XML for callers waiting for the room to
+    /// start (an absolute `http(s)` URL).
+    pub fn wait_sound(mut self, url: &str) -> Self {
+        self.tag.url("waitSound", url);
+        self
+    }
+
+    /// `waitMethod`: the newer docs say it is **not implemented**: the wait
+    /// sound is always fetched with POST.
+    pub fn wait_method(mut self, method: Method) -> Self {
+        self.tag.set("waitMethod", method.as_str().to_owned());
+        self
+    }
+
+    /// `callbackUrl`: where Vobiz sends the room's events (enter and exit;
+    /// the older docs add start and end).
+    pub fn callback_url(mut self, url: &str) -> Self {
+        self.tag.url("callbackUrl", url);
+        self
+    }
+
+    /// `callbackMethod`: how the callbacks are sent (default POST).
+    pub fn callback_method(mut self, method: Method) -> Self {
+        self.tag.set("callbackMethod", method.as_str().to_owned());
+        self
+    }
+
+    /// `enterSound` (newer docs only): the sound played when this caller
+    /// enters.
+    pub fn enter_sound(mut self, sound: &str) -> Self {
+        self.tag.text("enterSound", sound);
+        self
+    }
+
+    /// `exitSound` (newer docs only): the sound played when this caller
+    /// leaves.
+    pub fn exit_sound(mut self, sound: &str) -> Self {
+        self.tag.text("exitSound", sound);
+        self
+    }
+
+    /// `digitsMatch` (newer docs only): comma-separated digit patterns; a
+    /// match raises a digits-match callback.
+    pub fn digits_match(mut self, patterns: &str) -> Self {
+        self.tag.text("digitsMatch", patterns);
+        self
+    }
+
+    /// `recordFileFormat` (newer docs only; default mp3).
+    pub fn record_file_format(mut self, format: FileFormat) -> Self {
+        self.tag.set("recordFileFormat", format.as_str().to_owned());
+        self
+    }
+
+    /// `action` (newer docs only): XML fetched after this caller leaves;
+    /// the docs say it is "not reliably invoked".
+    pub fn action(mut self, url: &str) -> Self {
+        self.tag.url("action", url);
+        self
+    }
+
+    /// `method`: how `action` is fetched (default POST).
+    pub fn method(mut self, method: Method) -> Self {
+        self.tag.set("method", method.as_str().to_owned());
+        self
+    }
+}
+
+/// `<Record>`: records the call; with `record_session(true)` before a
+/// `<Conference>`, the newer docs' way of recording a room.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct Record {
+    tag: Tag,
+}
+
+impl Default for Record {
+    fn default() -> Self {
+        Record::new()
+    }
+}
+
+impl Record {
+    /// `<Record/>` with no attributes.
+    pub fn new() -> Self {
+        Record {
+            tag: Tag::new("Record"),
+        }
+    }
+
+    /// `recordSession`: record the whole session, in the background.
+    pub fn record_session(mut self, on: bool) -> Self {
+        self.tag.flag("recordSession", on);
+        self
+    }
+
+    /// `fileFormat` (default mp3).
+    pub fn file_format(mut self, format: FileFormat) -> Self {
+        self.tag.set("fileFormat", format.as_str().to_owned());
+        self
+    }
+
+    /// `maxLength`: the longest recording, in seconds (at least 1).
+    pub fn max_length(mut self, seconds: u32) -> Self {
+        self.tag.positive("maxLength", seconds);
+        self
+    }
+
+    /// `action`: where the recording's details go when it ends.
+    pub fn action(mut self, url: &str) -> Self {
+        self.tag.url("action", url);
+        self
+    }
+
+    /// `method`: how `action` is called (default POST).
+    pub fn method(mut self, method: Method) -> Self {
+        self.tag.set("method", method.as_str().to_owned());
+        self
+    }
+
+    /// `callbackUrl`: where Vobiz reports the recording once it is ready.
+    pub fn callback_url(mut self, url: &str) -> Self {
+        self.tag.url("callbackUrl", url);
+        self
+    }
+}
