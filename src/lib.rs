@@ -71,6 +71,7 @@
 
 mod audit;
 mod call;
+pub mod callbacks;
 mod client;
 mod conference;
 mod config;
