@@ -81,6 +81,39 @@ enum Command {
     /// A moderated session against a built-in simulator: no credentials,
     /// nothing leaves this machine.
     Demo,
+    /// Print an answer document (`vobiz xml conference NAME ...`).
+    Xml(XmlArgs),
+}
+
+#[derive(Args)]
+struct XmlArgs {
+    #[command(subcommand)]
+    element: XmlElement,
+}
+
+#[derive(Subcommand)]
+enum XmlElement {
+    /// A `<Response>` that puts the caller in the room NAME.
+    Conference {
+        /// The room's name (escaped in the document).
+        name: String,
+        /// The caller joins muted.
+        #[arg(long)]
+        muted: bool,
+        /// This caller leaving ends the room for everyone.
+        #[arg(long)]
+        end_on_exit: bool,
+        /// A cap on the room's size (the newer docs: the account's own cap wins).
+        #[arg(long, value_name = "N")]
+        max_participants: Option<u32>,
+        /// Where Vobiz sends the room's events.
+        #[arg(long, value_name = "URL")]
+        callback_url: Option<String>,
+        /// Record the room (adds `<Record recordSession="true"/>` before the
+        /// conference, which the newer docs say is what records).
+        #[arg(long)]
+        record: bool,
+    },
 }
 
 #[derive(Args)]
@@ -251,6 +284,7 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
                 .await
                 .map_err(|e| Failure::Failed(e.to_string()));
         }
+        Command::Xml(args) => return commands::xml(args, out),
         _ => {}
     }
     let client = output::client(global)?;
@@ -263,6 +297,6 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Record(args) => commands::record(&client, out, args).await,
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => sweep::enforce(&client, out, args).await,
-        Command::Simulator(_) | Command::Demo => Ok(()),
+        Command::Simulator(_) | Command::Demo | Command::Xml(_) => Ok(()),
     }
 }

@@ -505,3 +505,50 @@ fn the_demo_runs_a_moderated_session_without_credentials() {
             && r.stdout.ends_with("Active conferences left: []\n")
     );
 }
+
+#[test]
+fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_allow() {
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().args([
+        "xml",
+        "conference",
+        "Q&A <live>",
+        "--muted",
+        "--end-on-exit",
+        "--max-participants",
+        "10",
+        "--callback-url",
+        "https://example.com/events",
+        "--record",
+    ]);
+    let r = run(cmd);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Record recordSession=\"true\"/>"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(">Q&amp;A &lt;live&gt;</Conference>"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("maxParticipants=\"10\"")
+            && r.stdout.contains("endConferenceOnExit=\"true\"")
+    );
+    for bad in [
+        &["--max-participants", "0"][..],
+        &["--callback-url", "ftp://x/y"],
+    ] {
+        let mut cmd = Command::cargo_bin("vobiz").unwrap();
+        cmd.env_clear()
+            .args(["xml", "conference", "room"])
+            .args(bad);
+        let r = run(cmd);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+}
