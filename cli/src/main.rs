@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod commands;
 mod demo;
 mod output;
+mod receiver;
 mod simulator;
 mod sweep;
 
@@ -83,6 +84,25 @@ enum Command {
     Demo,
     /// Print an answer document (`vobiz xml conference NAME ...`).
     Xml(XmlArgs),
+    /// Receive conference callbacks (`vobiz callbacks serve --port N`).
+    Callbacks(CallbacksArgs),
+}
+
+#[derive(Args)]
+struct CallbacksArgs {
+    #[command(subcommand)]
+    action: CallbacksAction,
+}
+
+#[derive(Subcommand)]
+enum CallbacksAction {
+    /// A verified receiver on 127.0.0.1: one JSON line per event on stdout,
+    /// 403 for a forged one, the live rooms at `GET /rooms`.
+    Serve {
+        /// The port on 127.0.0.1.
+        #[arg(long, default_value_t = 4020)]
+        port: u16,
+    },
 }
 
 #[derive(Args)]
@@ -253,6 +273,10 @@ struct SimulatorArgs {
     /// Rooms to start with, one `NAME[:MEMBERS]` a line.
     #[arg(long = "rooms", value_name = "FILE")]
     rooms_file: Option<PathBuf>,
+    /// Send the rooms' signed conference callbacks here (those of the
+    /// rooms and members it starts with included).
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -285,6 +309,9 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
                 .map_err(|e| Failure::Failed(e.to_string()));
         }
         Command::Xml(args) => return commands::xml(args, out),
+        Command::Callbacks(CallbacksArgs {
+            action: CallbacksAction::Serve { port },
+        }) => return receiver::serve(port, out).await,
         _ => {}
     }
     let client = output::client(global)?;
@@ -297,6 +324,6 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Record(args) => commands::record(&client, out, args).await,
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => sweep::enforce(&client, out, args).await,
-        Command::Simulator(_) | Command::Demo | Command::Xml(_) => Ok(()),
+        Command::Simulator(_) | Command::Demo | Command::Xml(_) | Command::Callbacks(_) => Ok(()),
     }
 }

@@ -40,6 +40,10 @@ pub async fn run(args: SimulatorArgs, out: &Out) -> Result<(), Failure> {
     let fake = FakeVobiz::serve(addr, FAKE_AUTH_ID, FAKE_AUTH_TOKEN)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {addr}: {e}")))?;
+    if let Some(url) = &args.callback_url {
+        fake.send_callbacks_to(url.as_str())
+            .map_err(|e| Failure::Failed(format!("cannot send callbacks: {e}")))?;
+    }
     for (name, members) in &rooms {
         fake.add_conference(name.as_str());
         for i in 0..*members {

@@ -13,7 +13,7 @@ use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz, Fault};
 /// binary.
 struct Sim {
     fake: FakeVobiz,
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
 }
 
 fn sim(rooms: &[(&str, usize)]) -> Sim {
@@ -29,7 +29,7 @@ fn sim(rooms: &[(&str, usize)]) -> Sim {
             fake.join(room, &format!("+1555000{i:04}"));
         }
     }
-    Sim { fake, _rt: rt }
+    Sim { fake, rt }
 }
 
 impl Sim {
@@ -551,4 +551,125 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
         assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
         assert!(r.stdout.is_empty());
     }
+}
+
+/// A raw HTTP/1.1 request to 127.0.0.1:`port`; the status and body.
+fn http(port: u16, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (status, body)
+}
+
+/// Lines of a child's output, as they come, with a bound on the wait.
+fn lines(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(reader).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Promise: the simulator's signed callbacks reach `vobiz callbacks serve`,
+/// which sees every event, keeps the live rooms, and refuses a forgery.
+#[test]
+fn the_simulators_signed_callbacks_reach_the_receiver() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = assert_cmd::cargo::cargo_bin("vobiz");
+    let mut receiver = std::process::Command::new(&bin)
+        .args(["callbacks", "serve", "--port", &port.to_string()])
+        .env_clear()
+        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let events = lines(receiver.stdout.take().unwrap());
+    let notes = lines(receiver.stderr.take().unwrap());
+    let wait = std::time::Duration::from_secs(20);
+    assert!(
+        notes
+            .recv_timeout(wait)
+            .unwrap()
+            .starts_with("receiving conference callbacks")
+    );
+
+    let s = sim(&[]);
+    s.rt.block_on(async {
+        s.fake
+            .send_callbacks_to(format!("http://127.0.0.1:{port}/events?source=sim"))
+    })
+    .unwrap();
+    s.rt.block_on(async {
+        s.fake.join("standup", "+15550100");
+        s.fake.join("standup", "+15550101");
+    });
+    let mut seen: Vec<Value> = (0..3)
+        .map(|_| serde_json::from_str(&events.recv_timeout(wait).unwrap()).unwrap())
+        .collect();
+    let (_, rooms) = http(
+        port,
+        "GET /rooms HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    );
+    let rooms: Value = serde_json::from_str(&rooms).unwrap();
+    assert_eq!(rooms["rooms"], serde_json::json!(["standup"]));
+    assert_eq!(rooms["members"]["standup"], serde_json::json!(["1", "2"]));
+
+    let r = run(s.vobiz(&["hangup", "standup", "--yes"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    seen.extend(
+        (0..3).map(|_| serde_json::from_str::<Value>(&events.recv_timeout(wait).unwrap()).unwrap()),
+    );
+    let mut actions: Vec<&str> = seen
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["end", "enter", "enter", "exit", "exit", "start"]);
+    let (_, rooms) = http(
+        port,
+        "GET /rooms HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&rooms).unwrap()["rooms"],
+        serde_json::json!([])
+    );
+
+    let forged = "ConferenceAction=end&ConferenceUUID=u&ConferenceName=standup";
+    let (status, _) = http(
+        port,
+        &format!(
+            "POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{forged}",
+            forged.len()
+        ),
+    );
+    assert_eq!(status, 403);
+    assert!(
+        notes
+            .recv_timeout(wait)
+            .unwrap()
+            .contains("refused a callback")
+    );
+    let _ = receiver.kill();
+    let _ = receiver.wait();
 }

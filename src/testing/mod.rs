@@ -73,6 +73,7 @@
 //! acts on the rooms, `state` holds them, and `replies` builds the answers
 //! from the generated types.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -85,6 +86,7 @@ use tokio::task::JoinHandle;
 
 use crate::{Client, ClientBuilder};
 
+mod events;
 mod faults;
 mod replies;
 mod routing;
@@ -273,17 +275,50 @@ impl FakeVobiz {
 
     /// Makes a conference active (with nobody in it yet).
     pub fn add_conference(&self, name: impl Into<String>) {
-        self.state
-            .rooms()
-            .entry(name.into())
-            .or_insert_with(Room::new);
+        let name = name.into();
+        let mut rooms = self.state.rooms();
+        self.room(&mut rooms, &name);
+    }
+
+    /// Sends the rooms' conference callbacks to `url` from now on (`start`,
+    /// `enter`, `exit`, `end`, signed with the simulator's token as Vobiz
+    /// signs them; see `vobiz::callbacks`). Call it before seeding rooms to
+    /// have their events too. Must be called inside a Tokio runtime.
+    pub fn send_callbacks_to(&self, url: impl Into<String>) -> std::io::Result<()> {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(std::io::Error::other)?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(std::io::Error::other)?;
+        *state::lock(&self.state.callbacks) = Some(events::Callbacks {
+            url: url.into(),
+            client,
+            runtime,
+        });
+        Ok(())
+    }
+
+    /// The room `name`, made (and its `start` sent) if it is new.
+    fn room<'a>(&self, rooms: &'a mut BTreeMap<String, Room>, name: &str) -> &'a mut Room {
+        let state = &self.state;
+        rooms.entry(name.to_owned()).or_insert_with(|| {
+            let room = Room::new(state.next_room_uuid());
+            events::started(
+                state,
+                &events::RoomId {
+                    name,
+                    uuid: &room.uuid,
+                },
+            );
+            room
+        })
     }
 
     /// A caller joins `room` (which becomes active if it was not); returns
     /// the member id it got.
-    pub fn join(&self, room: &str, from: &str) -> String {
+    pub fn join(&self, name: &str, from: &str) -> String {
         let mut rooms = self.state.rooms();
-        let room = rooms.entry(room.to_owned()).or_insert_with(Room::new);
+        let room = self.room(&mut rooms, name);
         let id = (1..)
             .find(|id| !room.members.contains_key(id))
             .unwrap_or(u64::MAX);
@@ -300,6 +335,12 @@ impl FakeVobiz {
             playing: None,
             joined: Instant::now(),
         };
+        let first = room.members.is_empty();
+        let room_id = events::RoomId {
+            name,
+            uuid: &room.uuid,
+        };
+        events::entered(&self.state, &room_id, &member, first);
         room.members.insert(id, member);
         id.to_string()
     }

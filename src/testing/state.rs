@@ -13,6 +13,8 @@ use super::{
 
 #[derive(Debug)]
 pub(super) struct Room {
+    /// The room's `ConferenceUUID` in its callbacks.
+    pub(super) uuid: String,
     pub(super) created: Instant,
     pub(super) members: BTreeMap<u64, FakeMember>,
     pub(super) recording: Option<FakeRecording>,
@@ -21,8 +23,9 @@ pub(super) struct Room {
 }
 
 impl Room {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(uuid: String) -> Self {
         Room {
+            uuid,
             created: Instant::now(),
             members: BTreeMap::new(),
             recording: None,
@@ -71,6 +74,10 @@ pub(super) struct State {
     pub(super) max_in_flight: AtomicUsize,
     /// Woken whenever `in_flight` grows.
     pub(super) arrivals: tokio::sync::Notify,
+    /// Where conference callbacks go, once set.
+    pub(super) callbacks: Mutex<Option<super::events::Callbacks>>,
+    /// Rooms created so far, for their UUIDs.
+    pub(super) rooms_created: AtomicU64,
 }
 
 impl State {
@@ -92,13 +99,36 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Records that the members `ids` left `room`, and why.
-pub(super) fn depart<'a>(
+/// Records that `members` left the room `name` (its callbacks id `uuid`),
+/// and why, leaving `remaining` in it; sends their `exit` callbacks, and
+/// the room's `end` when the room itself ended.
+pub(super) fn depart(
     state: &State,
-    room: &str,
-    ids: impl Iterator<Item = &'a u64>,
+    room: &super::events::RoomId,
+    members: Vec<FakeMember>,
     why: Departure,
+    remaining: usize,
 ) {
+    let count = members.len();
+    for (i, member) in members.iter().enumerate() {
+        let last = remaining == 0 && i + 1 == count;
+        super::events::exited(state, room, member, last);
+    }
+    if why == Departure::RoomEnded {
+        super::events::ended(state, room);
+    }
     let mut departures = lock(&state.departures);
-    departures.extend(ids.map(|id| (room.to_owned(), id.to_string(), why)));
+    departures.extend(
+        members
+            .into_iter()
+            .map(|m| (room.name.to_owned(), m.id, why)),
+    );
+}
+
+impl State {
+    /// A new room's `ConferenceUUID`.
+    pub(super) fn next_room_uuid(&self) -> String {
+        let n = self.rooms_created.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("fake-conf-{n:06}")
+    }
 }

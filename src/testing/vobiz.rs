@@ -8,6 +8,7 @@ use std::time::Instant;
 use hyper::StatusCode;
 use serde_json::Value;
 
+use super::events::RoomId;
 use super::replies::{self, Reply};
 use super::routing::Routed;
 use super::state::{State, depart};
@@ -136,7 +137,7 @@ fn list(state: &State) -> Reply {
 fn end_all(state: &State) -> Reply {
     let ended = std::mem::take(&mut *state.rooms());
     for (name, room) in ended {
-        depart(state, &name, room.members.keys(), Departure::RoomEnded);
+        end(state, &name, room);
     }
     replies::no_content()
 }
@@ -180,11 +181,21 @@ fn end_room(state: &State, name: &str) -> Reply {
     let removed = state.rooms().remove(name);
     match removed {
         Some(room) => {
-            depart(state, name, room.members.keys(), Departure::RoomEnded);
+            end(state, name, room);
             replies::no_content()
         }
         None => replies::conference_not_found(state),
     }
+}
+
+/// A room's end: every member leaves, then the room ends.
+fn end(state: &State, name: &str, room: super::state::Room) {
+    let id = RoomId {
+        name,
+        uuid: &room.uuid,
+    };
+    let members = room.members.into_values().collect();
+    depart(state, &id, members, Departure::RoomEnded, 0);
 }
 
 fn start_recording(state: &State, name: &str, body: &[u8]) -> Reply {
@@ -325,11 +336,17 @@ fn member_call(
         }
     }
     if let Some(departure) = departure {
-        for id in &ids {
-            room.members.remove(id);
-        }
+        let left: Vec<_> = ids
+            .iter()
+            .filter_map(|id| room.members.remove(id))
+            .collect();
+        let (uuid, remaining) = (room.uuid.clone(), room.members.len());
         drop(rooms);
-        depart(state, room_name, ids.iter(), departure);
+        let id = RoomId {
+            name: room_name,
+            uuid: &uuid,
+        };
+        depart(state, &id, left, departure, remaining);
     }
     let message = match action {
         MemberAction::Kick => "kicked",
