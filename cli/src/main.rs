@@ -225,7 +225,12 @@ enum Format {
 #[derive(Args)]
 struct SweepArgs {
     /// A file with one room name per line, or `-` for stdin.
-    file: String,
+    #[arg(required_unless_present = "rooms_from")]
+    file: Option<String>,
+    /// The live rooms of a `vobiz callbacks serve` receiver (its `/rooms`
+    /// URL), a registry the callbacks keep true.
+    #[arg(long, value_name = "URL", conflicts_with = "file")]
+    rooms_from: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
@@ -249,6 +254,10 @@ struct EnforceArgs {
     /// rooms out.
     #[arg(long, value_name = "FILE")]
     rooms: Option<PathBuf>,
+    /// More rooms to watch: the live rooms of a `vobiz callbacks serve`
+    /// receiver (its `/rooms` URL), read on every pass.
+    #[arg(long, value_name = "URL")]
+    rooms_from: Option<String>,
     /// One pass, then exit (for cron).
     #[arg(long)]
     once: bool,

@@ -64,6 +64,24 @@ fn read_names(file: &str) -> Result<Vec<String>, Failure> {
     names.map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
 }
 
+/// The live rooms a `vobiz callbacks serve` receiver knows, from its
+/// `/rooms` URL.
+pub async fn rooms_from(url: &str) -> Result<Vec<String>, Failure> {
+    let failed = |e: String| Failure::Failed(format!("cannot read the rooms at {url}: {e}"));
+    let answer = reqwest::get(url).await.map_err(|e| failed(e.to_string()))?;
+    if !answer.status().is_success() {
+        return Err(failed(format!("HTTP {}", answer.status())));
+    }
+    let doc: serde_json::Value = answer.json().await.map_err(|e| failed(e.to_string()))?;
+    let rooms = doc["rooms"]
+        .as_array()
+        .ok_or_else(|| failed("no `rooms` list".to_owned()))?;
+    Ok(rooms
+        .iter()
+        .filter_map(|r| r.as_str().map(str::to_owned))
+        .collect())
+}
+
 /// The progress bar on stderr, drawn only when stderr is a terminal.
 fn progress(total: usize) -> ProgressBar {
     let target = if std::io::stderr().is_terminal() {
@@ -82,13 +100,17 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     out.check_audit()?;
     // From stdin, the names arrive where an answer would: --yes is needed.
     let yes = args.yes || args.dry_run;
-    if args.file == "-" && !yes {
+    if args.file.as_deref() == Some("-") && !yes {
         return Err(Failure::Usage(
             "sweep -: stdin holds the names, so confirm with --yes (nothing was sent)".to_owned(),
         ));
     }
     output::must_be_able_to_confirm(yes, "sweep")?;
-    let names = read_names(&args.file)?;
+    let names = match (&args.file, &args.rooms_from) {
+        (Some(file), _) => read_names(file)?,
+        (None, Some(url)) => rooms_from(url).await?,
+        (None, None) => Vec::new(),
+    };
     if args.dry_run {
         for name in &names {
             out.print(name, &json!({"name": name, "outcome": "would_end"}));
@@ -184,6 +206,12 @@ async fn pass(
     extra: &[String],
 ) -> Result<usize, Failure> {
     let mut names: BTreeSet<String> = extra.iter().cloned().collect();
+    if let Some(url) = &args.rooms_from {
+        match rooms_from(url).await {
+            Ok(live) => names.extend(live),
+            Err(Failure::Failed(e) | Failure::Usage(e)) => eprintln!("vobiz: {e}"),
+        }
+    }
     match client.list_conferences().await {
         Ok(listed) => names.extend(listed),
         Err(e) => eprintln!("vobiz: listing rooms failed ({e}); checking the named ones"),

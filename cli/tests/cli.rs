@@ -634,6 +634,25 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
     let rooms: Value = serde_json::from_str(&rooms).unwrap();
     assert_eq!(rooms["rooms"], serde_json::json!(["standup"]));
     assert_eq!(rooms["members"]["standup"], serde_json::json!(["1", "2"]));
+    // The receiver's registry feeds sweep and enforce.
+    let rooms_url = format!("http://127.0.0.1:{port}/rooms");
+    let r = run(s.vobiz(&["sweep", "--rooms-from", &rooms_url, "--dry-run"]));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "standup\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(s.vobiz(&[
+        "enforce",
+        "--max-duration",
+        "1h",
+        "--once",
+        "--dry-run",
+        "--rooms-from",
+        &rooms_url,
+    ]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
 
     let r = run(s.vobiz(&["hangup", "standup", "--yes"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
