@@ -22,10 +22,35 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let fake = FakeVobiz::start().await?;
     let client = fake.client();
     let name = "My Conf Room";
+
+    // Birth: the answer that puts callers in the room, and a receiver that
+    // verifies the room's signed callbacks and keeps the live rooms.
+    let answer = vobiz::xml::Response::new()
+        .add(
+            vobiz::xml::Conference::new(name)
+                .end_conference_on_exit(false)
+                .callback_url("http://127.0.0.1/conference-events"),
+        )
+        .to_xml()?;
+    say!("0. The answer XML that puts a caller in the room:\n   {answer}");
+    let receiver = crate::receiver::start(vobiz::testing::FAKE_AUTH_TOKEN.to_owned(), 0, false)
+        .await
+        .map_err(|_| "cannot start the callback receiver")?;
+    fake.send_callbacks_to(format!("{}/conference-events", receiver.base))?;
+    say!(
+        "   A receiver on {} verifies the room's signed callbacks.",
+        receiver.base
+    );
     let callers = ["+15550101", "+15550102", "+15550103"];
     let ids: Vec<String> = callers.iter().map(|from| fake.join(name, from)).collect();
     let room = client.conference(name);
     say!("1. {name:?} has three members on the simulator: ids {ids:?}");
+    let live = registry_settles(&receiver.rooms, |r| r.members(name).len() == 3).await;
+    say!(
+        "   The callbacks say: live rooms {:?}, members {:?}",
+        live.rooms(),
+        live.members(name)
+    );
 
     room.members(ids[1].as_str()).mute().await?;
     say!("2. Muted member {}: {}", ids[1], sent(&fake)?);
@@ -66,6 +91,8 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) if e.is_not_found() => say!("7. The room is gone: {e}"),
         other => return Err(format!("expected a 404, got {other:?}").into()),
     }
+    let live = registry_settles(&receiver.rooms, |r| r.rooms().is_empty()).await;
+    say!("   The callbacks say: live rooms {:?}", live.rooms());
     let again = room.hangup_if_active().await?;
     say!("   Hanging it up again is handled gracefully: {again:?}");
     say!(
@@ -82,4 +109,19 @@ fn sent(fake: &FakeVobiz) -> Result<String, &'static str> {
         .pop()
         .ok_or("the simulator saw no request")?;
     Ok(format!("{} {}", request.method, request.target))
+}
+
+/// The registry once `settled` holds, or after a second (the callbacks are
+/// sent on their own, and arrive in their own time).
+async fn registry_settles(
+    rooms: &vobiz::callbacks::LiveRooms,
+    settled: impl Fn(&vobiz::callbacks::LiveRooms) -> bool,
+) -> &vobiz::callbacks::LiveRooms {
+    for _ in 0..100 {
+        if settled(rooms) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    rooms
 }

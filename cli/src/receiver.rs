@@ -17,16 +17,31 @@ use crate::output::{Failure, Out};
 /// The largest callback body read.
 const MAX_BODY: usize = 64 * 1024;
 
-struct Receiver {
+/// A running receiver: its base URL and the registry it keeps.
+pub struct Receiver {
     token: String,
-    base: String,
-    rooms: LiveRooms,
+    pub base: String,
+    pub rooms: LiveRooms,
+    /// Whether each verified event is printed on stdout.
+    print: bool,
 }
 
 pub async fn serve(port: u16, out: &Out) -> Result<(), Failure> {
     let token = std::env::var("VOBIZ_AUTH_TOKEN").map_err(|_| {
         Failure::Usage("VOBIZ_AUTH_TOKEN is not set: callbacks are verified with it".to_owned())
     })?;
+    let receiver = start(token, port, true).await?;
+    out.note(&format!(
+        "receiving conference callbacks on {} (live rooms at {}/rooms). Ctrl-C stops it.",
+        receiver.base, receiver.base
+    ));
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
+}
+
+/// Starts a receiver on 127.0.0.1:`port` (0: any free port), verifying with
+/// `token`; it serves until the process ends.
+pub async fn start(token: String, port: u16, print: bool) -> Result<Arc<Receiver>, Failure> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
@@ -35,21 +50,22 @@ pub async fn serve(port: u16, out: &Out) -> Result<(), Failure> {
         token,
         base: format!("http://127.0.0.1:{port}"),
         rooms: LiveRooms::new(),
+        print,
     });
-    out.note(&format!(
-        "receiving conference callbacks on {} (live rooms at {}/rooms). Ctrl-C stops it.",
-        receiver.base, receiver.base
-    ));
+    tokio::spawn(accept(listener, receiver.clone()));
+    Ok(receiver)
+}
+
+async fn accept(listener: tokio::net::TcpListener, receiver: Arc<Receiver>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let receiver = receiver.clone();
-        let json = out.json;
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let receiver = receiver.clone();
-                async move { Ok::<_, Infallible>(receiver.answer(req, json).await) }
+                async move { Ok::<_, Infallible>(receiver.answer(req).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -59,7 +75,7 @@ pub async fn serve(port: u16, out: &Out) -> Result<(), Failure> {
 }
 
 impl Receiver {
-    async fn answer(&self, req: Request<Incoming>, _json: bool) -> Response<Full<Bytes>> {
+    async fn answer(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         if req.method() == Method::GET && req.uri().path() == "/rooms" {
             let rooms = self.rooms.rooms();
             let members: serde_json::Map<String, serde_json::Value> = rooms
@@ -88,10 +104,12 @@ impl Receiver {
         match ConferenceEvent::from_request(&self.token, &url, &parts.headers, &body) {
             Ok(event) => {
                 self.rooms.apply(&event);
-                let line = serde_json::to_string(&event).unwrap_or_default();
-                let mut stdout = std::io::stdout().lock();
-                let _ = std::io::Write::write_all(&mut stdout, format!("{line}\n").as_bytes());
-                let _ = std::io::Write::flush(&mut stdout);
+                if self.print {
+                    let line = serde_json::to_string(&event).unwrap_or_default();
+                    let mut stdout = std::io::stdout().lock();
+                    let _ = std::io::Write::write_all(&mut stdout, format!("{line}\n").as_bytes());
+                    let _ = std::io::Write::flush(&mut stdout);
+                }
                 reply(StatusCode::OK, "OK".to_owned())
             }
             Err(refused) => {
