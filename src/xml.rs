@@ -155,6 +155,14 @@ impl Tag {
         self.set(attribute, on.to_string());
     }
 
+    fn method(&mut self, attribute: &'static str, method: Method) {
+        self.set(attribute, method.as_str().to_owned());
+    }
+
+    fn format(&mut self, attribute: &'static str, format: FileFormat) {
+        self.set(attribute, format.as_str().to_owned());
+    }
+
     /// A whole number from 1 up.
     fn positive(&mut self, attribute: &'static str, value: u32) {
         if value == 0 {
@@ -248,13 +256,15 @@ pub struct Conference {
     tag: Tag,
 }
 
-/// A setter for a boolean attribute.
-macro_rules! flags {
-    ($($(#[$doc:meta])* $setter:ident => $attribute:literal;)*) => {
+/// Setters, one line each: the method, what it takes, how the value is
+/// checked and written (`flag`, `positive`, `url`, `text`, `method`,
+/// `format`: the `Tag` method of that name), and the attribute.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $setter:ident($value:ty) => $kind:ident $attribute:literal;)*) => {
         $(
             $(#[$doc])*
-            pub fn $setter(mut self, on: bool) -> Self {
-                self.tag.flag($attribute, on);
+            pub fn $setter(mut self, value: $value) -> Self {
+                self.tag.$kind($attribute, value);
                 self
             }
         )*
@@ -280,114 +290,66 @@ impl Conference {
         &self.name
     }
 
-    flags! {
+    setters! {
         /// `muted`: the caller joins muted (default false).
-        muted => "muted";
+        muted(bool) => flag "muted";
         /// `beep`: a tone when members join and leave (default true). The
         /// newer docs: accepted, but the tone is "not currently guaranteed".
-        beep => "beep";
+        beep(bool) => flag "beep";
         /// `startConferenceOnEnter`: this caller's arrival starts the room
         /// (default true); false waits for a moderator.
-        start_conference_on_enter => "startConferenceOnEnter";
+        start_conference_on_enter(bool) => flag "startConferenceOnEnter";
         /// `endConferenceOnExit`: this caller leaving ends the room for
         /// everyone (default false; the newer docs: it kicks every remaining
         /// member, whatever their `stayAlone`).
-        end_conference_on_exit => "endConferenceOnExit";
+        end_conference_on_exit(bool) => flag "endConferenceOnExit";
         /// `record`: the older docs say it records the room. The newer ones
         /// say it **produces no file**: put a [`Record`] with
         /// `record_session(true)` before the `<Conference>` instead.
-        record => "record";
+        record(bool) => flag "record";
         /// `stayAlone` (newer docs only): if false (the default), a member
         /// alone in the room is disconnected; set it on legs that may arrive
         /// first.
-        stay_alone => "stayAlone";
+        stay_alone(bool) => flag "stayAlone";
         /// `relayDTMF` (newer docs only): relay this caller's key presses
         /// into the room.
-        relay_dtmf => "relayDTMF";
+        relay_dtmf(bool) => flag "relayDTMF";
         /// `hangupOnStar` (newer docs only): pressing `*` takes the caller
         /// out of the room.
-        hangup_on_star => "hangupOnStar";
-    }
-
-    /// `maxParticipants`: a cap on the room's size (at least 1). The newer
-    /// docs: parsed but **not effective**; the account's own cap wins.
-    pub fn max_participants(mut self, members: u32) -> Self {
-        self.tag.positive("maxParticipants", members);
-        self
-    }
-
-    /// `timeLimit`: the longest the room runs, in seconds (at least 1;
-    /// Vobiz's default is 14,400), then everyone is disconnected.
-    pub fn time_limit(mut self, seconds: u32) -> Self {
-        self.tag.positive("timeLimit", seconds);
-        self
-    }
-
-    /// `waitSound`: a URL returning XML for callers waiting for the room to
-    /// start (an absolute `http(s)` URL).
-    pub fn wait_sound(mut self, url: &str) -> Self {
-        self.tag.url("waitSound", url);
-        self
-    }
-
-    /// `waitMethod`: the newer docs say it is **not implemented**: the wait
-    /// sound is always fetched with POST.
-    pub fn wait_method(mut self, method: Method) -> Self {
-        self.tag.set("waitMethod", method.as_str().to_owned());
-        self
-    }
-
-    /// `callbackUrl`: where Vobiz sends the room's events (enter and exit;
-    /// the older docs add start and end).
-    pub fn callback_url(mut self, url: &str) -> Self {
-        self.tag.url("callbackUrl", url);
-        self
-    }
-
-    /// `callbackMethod`: how the callbacks are sent (default POST).
-    pub fn callback_method(mut self, method: Method) -> Self {
-        self.tag.set("callbackMethod", method.as_str().to_owned());
-        self
-    }
-
-    /// `enterSound` (newer docs only): the sound played when this caller
-    /// enters.
-    pub fn enter_sound(mut self, sound: &str) -> Self {
-        self.tag.text("enterSound", sound);
-        self
-    }
-
-    /// `exitSound` (newer docs only): the sound played when this caller
-    /// leaves.
-    pub fn exit_sound(mut self, sound: &str) -> Self {
-        self.tag.text("exitSound", sound);
-        self
-    }
-
-    /// `digitsMatch` (newer docs only): comma-separated digit patterns; a
-    /// match raises a digits-match callback.
-    pub fn digits_match(mut self, patterns: &str) -> Self {
-        self.tag.text("digitsMatch", patterns);
-        self
-    }
-
-    /// `recordFileFormat` (newer docs only; default mp3).
-    pub fn record_file_format(mut self, format: FileFormat) -> Self {
-        self.tag.set("recordFileFormat", format.as_str().to_owned());
-        self
-    }
-
-    /// `action` (newer docs only): XML fetched after this caller leaves;
-    /// the docs say it is "not reliably invoked".
-    pub fn action(mut self, url: &str) -> Self {
-        self.tag.url("action", url);
-        self
-    }
-
-    /// `method`: how `action` is fetched (default POST).
-    pub fn method(mut self, method: Method) -> Self {
-        self.tag.set("method", method.as_str().to_owned());
-        self
+        hangup_on_star(bool) => flag "hangupOnStar";
+        /// `maxParticipants`: a cap on the room's size (at least 1). The newer
+        /// docs: parsed but **not effective**; the account's own cap wins.
+        max_participants(u32) => positive "maxParticipants";
+        /// `timeLimit`: the longest the room runs, in seconds (at least 1;
+        /// Vobiz's default is 14,400), then everyone is disconnected.
+        time_limit(u32) => positive "timeLimit";
+        /// `waitSound`: a URL returning XML for callers waiting for the room to
+        /// start (an absolute `http(s)` URL).
+        wait_sound(&str) => url "waitSound";
+        /// `waitMethod`: the newer docs say it is **not implemented**: the wait
+        /// sound is always fetched with POST.
+        wait_method(Method) => method "waitMethod";
+        /// `callbackUrl`: where Vobiz sends the room's events (enter and exit;
+        /// the older docs add start and end).
+        callback_url(&str) => url "callbackUrl";
+        /// `callbackMethod`: how the callbacks are sent (default POST).
+        callback_method(Method) => method "callbackMethod";
+        /// `enterSound` (newer docs only): the sound played when this caller
+        /// enters.
+        enter_sound(&str) => text "enterSound";
+        /// `exitSound` (newer docs only): the sound played when this caller
+        /// leaves.
+        exit_sound(&str) => text "exitSound";
+        /// `digitsMatch` (newer docs only): comma-separated digit patterns; a
+        /// match raises a digits-match callback.
+        digits_match(&str) => text "digitsMatch";
+        /// `recordFileFormat` (newer docs only; default mp3).
+        record_file_format(FileFormat) => format "recordFileFormat";
+        /// `action` (newer docs only): XML fetched after this caller leaves;
+        /// the docs say it is "not reliably invoked".
+        action(&str) => url "action";
+        /// `method`: how `action` is fetched (default POST).
+        method(Method) => method "method";
     }
 }
 
@@ -413,39 +375,18 @@ impl Record {
         }
     }
 
-    /// `recordSession`: record the whole session, in the background.
-    pub fn record_session(mut self, on: bool) -> Self {
-        self.tag.flag("recordSession", on);
-        self
-    }
-
-    /// `fileFormat` (default mp3).
-    pub fn file_format(mut self, format: FileFormat) -> Self {
-        self.tag.set("fileFormat", format.as_str().to_owned());
-        self
-    }
-
-    /// `maxLength`: the longest recording, in seconds (at least 1).
-    pub fn max_length(mut self, seconds: u32) -> Self {
-        self.tag.positive("maxLength", seconds);
-        self
-    }
-
-    /// `action`: where the recording's details go when it ends.
-    pub fn action(mut self, url: &str) -> Self {
-        self.tag.url("action", url);
-        self
-    }
-
-    /// `method`: how `action` is called (default POST).
-    pub fn method(mut self, method: Method) -> Self {
-        self.tag.set("method", method.as_str().to_owned());
-        self
-    }
-
-    /// `callbackUrl`: where Vobiz reports the recording once it is ready.
-    pub fn callback_url(mut self, url: &str) -> Self {
-        self.tag.url("callbackUrl", url);
-        self
+    setters! {
+        /// `recordSession`: record the whole session, in the background.
+        record_session(bool) => flag "recordSession";
+        /// `fileFormat` (default mp3).
+        file_format(FileFormat) => format "fileFormat";
+        /// `maxLength`: the longest recording, in seconds (at least 1).
+        max_length(u32) => positive "maxLength";
+        /// `action`: where the recording's details go when it ends.
+        action(&str) => url "action";
+        /// `method`: how `action` is called (default POST).
+        method(Method) => method "method";
+        /// `callbackUrl`: where Vobiz reports the recording once it is ready.
+        callback_url(&str) => url "callbackUrl";
     }
 }
