@@ -90,10 +90,12 @@ impl Conference {
         let (result, report) = crate::retry::scoped(false, operation).await;
         let answer = match result {
             Ok(answer) => answer,
-            Err(crate::generated::Error::InvalidResponsePayload(body, e)) => {
-                return Err(undecodable(&body, &e, report));
+            Err(crate::generated::Error::InvalidResponsePayload(body, _))
+                if crate::quirks::is_failed_answer(&body) =>
+            {
+                return Err(failed_answer(&body, report));
             }
-            Err(e) => return Err(Error::from_api(e).await.with_report(report)),
+            Err(e) => return Err(Error::from_call(e, report).await),
         };
         let (status, headers) = (answer.status(), answer.headers().clone());
         match answer.into_inner() {
@@ -321,26 +323,16 @@ impl MemberDetails {
     }
 }
 
-/// What an answer to Retrieve a Conference that does not decode means: the
-/// documented `failed` answer (with or without its `api_id`), or a body that
-/// departs from the spec, named by the field where it does.
-fn undecodable(body: &[u8], error: &serde_json::Error, report: crate::retry::CallReport) -> Error {
-    let status = report.status.unwrap_or(200);
-    if crate::quirks::is_failed_answer(body) {
-        let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
-        let api = crate::ApiError::from_parts(status, &Default::default(), body);
-        return Error::LiveRetrievalFailed(api).with_report(report);
-    }
-    let departure = serde_json::from_slice(body)
-        .ok()
-        .and_then(|json| crate::shape::departure::<types::GetConferenceResponse>(&json));
-    Error::Decode {
-        status: Some(status),
-        message: departure
-            .or_else(|| clean(&error.to_string()))
-            .unwrap_or_default(),
-    }
-    .with_report(report)
+/// The documented `failed` answer (with or without its `api_id`), which
+/// does not decode as either variant of the spec when its `api_id` is
+/// missing.
+fn failed_answer(body: &[u8], report: crate::retry::CallReport) -> Error {
+    let status = report
+        .status
+        .and_then(|s| reqwest::StatusCode::from_u16(s).ok())
+        .unwrap_or(reqwest::StatusCode::OK);
+    let api = crate::ApiError::from_parts(status, &Default::default(), body);
+    Error::LiveRetrievalFailed(api).with_report(report)
 }
 
 /// A count the spec sends as a string.

@@ -21,6 +21,12 @@ pub struct Operation {
     /// The template split at `/`: a literal segment, or `None` where a
     /// parameter goes.
     pub segments: &'static [Option<&'static str>],
+    /// The schema of its JSON success answer, as compact JSON text in the
+    /// spec's own (OpenAPI) terms: only the keywords that decide a value's
+    /// shape, references inlined. A 2xx body that does not decode is
+    /// described against it ([`Error::Decode`](crate::Error::Decode) names
+    /// the field). `None` where the spec gives its success no JSON shape.
+    pub answer_schema: Option<&'static str>,
 }
 
 impl Operation {

@@ -2,27 +2,24 @@
 //!
 //! serde's error for an untagged enum says only that no variant matched,
 //! and its type errors name no field. A caller needs the field: "what did
-//! the server send wrong?". [`departure`] reads the generated type's own
-//! JSON Schema (every generated type derives `schemars::JsonSchema`, so the
-//! rule is the spec's, not a copy of it) and names the first place where
-//! the value does not fit: a missing required field, or a field of another
-//! JSON type.
+//! the server send wrong?". [`departure`] reads the schema generation put
+//! in the operation's table entry (the spec's own schema, not a copy of its
+//! rule written here) and names the first place where the value does not
+//! fit: a missing required field, or a field of another JSON type.
 
-use schemars::JsonSchema;
 use serde_json::Value;
 
-/// The first place `value` does not fit `T`'s schema, as a path and a
-/// reason (`members[2].join_time is a number, not a string`), if there is
-/// one the schema can tell.
-pub(crate) fn departure<T: JsonSchema>(value: &Value) -> Option<String> {
-    let schema = schemars::schema_for!(T);
-    let root = schema.as_value();
-    let defs = root.get("$defs").unwrap_or(&Value::Null);
-    walk(value, root, defs, "")
+/// The first place `body` does not fit `schema` (an operation's
+/// [`answer_schema`](crate::Operation::answer_schema)), as a path and a
+/// reason (`members[2].join_time is a number, not a string`), if it is JSON
+/// and there is one the schema can tell.
+pub(crate) fn departure(schema: &str, body: &[u8]) -> Option<String> {
+    let schema: Value = serde_json::from_str(schema).ok()?;
+    let value: Value = serde_json::from_slice(body).ok()?;
+    walk(&value, &schema, "")
 }
 
-fn walk(value: &Value, schema: &Value, defs: &Value, path: &str) -> Option<String> {
-    let schema = resolve(schema, defs);
+fn walk(value: &Value, schema: &Value, path: &str) -> Option<String> {
     if let Some(variants) = schema
         .get("anyOf")
         .or_else(|| schema.get("oneOf"))
@@ -30,10 +27,11 @@ fn walk(value: &Value, schema: &Value, defs: &Value, path: &str) -> Option<Strin
     {
         // The variant the value was meant to be: the one whose required
         // fields it has most of.
-        let best = variants
-            .iter()
-            .max_by_key(|v| present(value, resolve(v, defs)))?;
-        return walk(value, best, defs, path);
+        let best = variants.iter().max_by_key(|v| present(value, v))?;
+        return walk(value, best, path);
+    }
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        return parts.iter().find_map(|part| walk(value, part, path));
     }
     if let Some(problem) = wrong_type(value, schema, path) {
         return Some(problem);
@@ -47,9 +45,16 @@ fn walk(value: &Value, schema: &Value, defs: &Value, path: &str) -> Option<Strin
                 }
             }
             let properties = schema.get("properties").and_then(Value::as_object)?;
+            let is_required =
+                |name: &str| required.is_some_and(|r| r.iter().any(|n| n.as_str() == Some(name)));
             fields.iter().find_map(|(name, field)| {
                 let field_schema = properties.get(name)?;
-                walk(field, field_schema, defs, &join(path, name))
+                // An optional field is an `Option` in the generated type,
+                // which takes `null` whatever the schema says: not the cause.
+                if field.is_null() && !is_required(name) {
+                    return None;
+                }
+                walk(field, field_schema, &join(path, name))
             })
         }
         Value::Array(items) => {
@@ -57,21 +62,9 @@ fn walk(value: &Value, schema: &Value, defs: &Value, path: &str) -> Option<Strin
             items
                 .iter()
                 .enumerate()
-                .find_map(|(i, item)| walk(item, item_schema, defs, &format!("{path}[{i}]")))
+                .find_map(|(i, item)| walk(item, item_schema, &format!("{path}[{i}]")))
         }
         _ => None,
-    }
-}
-
-/// `schema`, or what its `$ref` names.
-fn resolve<'a>(schema: &'a Value, defs: &'a Value) -> &'a Value {
-    match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        Some(name) => defs.get(name).unwrap_or(schema),
-        None => schema,
     }
 }
 
@@ -87,11 +80,8 @@ fn present(value: &Value, schema: &Value) -> usize {
 }
 
 fn wrong_type(value: &Value, schema: &Value, path: &str) -> Option<String> {
-    let allowed: Vec<&str> = match schema.get("type")? {
-        Value::String(t) => vec![t.as_str()],
-        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => return None,
-    };
+    let allowed = schema.get("type")?.as_str()?;
+    let nullable = schema.get("nullable") == Some(&Value::Bool(true));
     let actual = match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -101,14 +91,12 @@ fn wrong_type(value: &Value, schema: &Value, path: &str) -> Option<String> {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
-    let fits = allowed.contains(&actual) || (actual == "integer" && allowed.contains(&"number"));
+    let fits = actual == allowed
+        || (actual == "integer" && allowed == "number")
+        || (actual == "null" && nullable);
     (!fits).then(|| {
         let place = if path.is_empty() { "the body" } else { path };
-        format!(
-            "{place} is {}, not {}",
-            article(actual),
-            allowed.join(" or ")
-        )
+        format!("{place} is {}, not {allowed}", article(actual))
     })
 }
 

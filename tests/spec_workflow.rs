@@ -178,13 +178,9 @@ fn imported_operations_work_with_no_handwritten_code() {
         dir.join("tests/new_operations.rs"),
     )
     .unwrap();
-    let (ok, out) = cargo(
-        dir,
-        &["test", "--test", "new_operations", "--", "--nocapture"],
-    );
+    let (ok, out) = cargo(dir, &["test", "--test", "new_operations"]);
     assert!(ok, "new operations failed:\n{out}");
     assert!(out.contains("test result: ok. 7 passed"), "{out}");
-    assert!(out.contains("\"queued_at\""), "schema not printed:\n{out}");
 }
 
 #[test]

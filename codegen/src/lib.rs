@@ -5,6 +5,7 @@
 //! functions to check, print and review the generated surface, so the two can
 //! never disagree.
 
+mod answer_schema;
 mod doc_text;
 mod normalize;
 
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use normalize::Note;
 
-use openapiv3::OpenAPI;
+use openapiv3::{OpenAPI, ReferenceOr};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
@@ -161,8 +162,7 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::transport::Inner))
-        .with_derive("schemars::JsonSchema");
+        .with_inner_type(quote!(crate::transport::Inner));
     settings
 }
 
@@ -226,7 +226,7 @@ pub fn generate_with_notes(
             )));
         }
     }
-    let table = operation_table(&ops);
+    let table = operation_table(&ops, &spec);
     let file_tokens = quote!(#tokens #table);
     let ast = syn::parse2(file_tokens)
         .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
@@ -329,6 +329,18 @@ fn quiet_panics_here() {
     });
 }
 
+/// The spec as progenitor is handed it, normalised in memory (see
+/// `normalize.rs`); `cargo xtask build-cost` builds the progenitor floor
+/// from it.
+pub fn normalized(file: &Path, spec: &OpenAPI) -> Result<OpenAPI, CodegenError> {
+    let mut spec = spec.clone();
+    normalize::normalize(&mut spec).map_err(|problem| CodegenError {
+        file: file.to_owned(),
+        problem,
+    })?;
+    Ok(spec)
+}
+
 /// Loads `file` and generates its client source.
 pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
     generate(file, &load_spec(file)?)
@@ -339,7 +351,7 @@ pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
 /// needs to know of it; `ALL` lists them and `by_method_name` finds one by
 /// the name progenitor hands the hooks. Code names operations by these
 /// statics, never by strings, so a typo fails to compile.
-fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
+fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::TokenStream {
     let idents: Vec<proc_macro2::Ident> = ops
         .iter()
         .map(|op| quote::format_ident!("{}", op.method_name.to_uppercase()))
@@ -357,6 +369,20 @@ fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
             }
         });
         let doc = format!("`{} {path}` (`{id}`), sent by `Client::{name}`.", op.method);
+        let schema = normalized
+            .paths
+            .paths
+            .get(path)
+            .and_then(ReferenceOr::as_item)
+            .and_then(|item| {
+                item.iter()
+                    .find(|(m, _)| m.eq_ignore_ascii_case(&op.method))
+            })
+            .and_then(|(_, operation)| answer_schema::of(normalized, operation));
+        let schema = match schema {
+            Some(json) => quote!(Some(#json)),
+            None => quote!(None),
+        };
         quote! {
             #[doc = #doc]
             pub static #ident: Operation = Operation {
@@ -365,6 +391,7 @@ fn operation_table(ops: &[Operation]) -> proc_macro2::TokenStream {
                 method: ::reqwest::Method::#method,
                 path: #path,
                 segments: &[#(#segments),*],
+                answer_schema: #schema,
             };
         }
     });

@@ -71,9 +71,22 @@ impl Error {
     /// Every non-2xx response is classified by its status, whatever its body
     /// holds (generation routes every error status here; see
     /// `codegen/src/normalize.rs`). A 2xx body that does not match the spec
-    /// is [`Error::Decode`]; its status is known through
-    /// [`Client::call`](crate::Client::call), not through this function alone.
+    /// is [`Error::Decode`]; through [`Client::call`](crate::Client::call)
+    /// it also knows the status and names the field where the body departs
+    /// from the operation's schema, which this function alone cannot.
     pub async fn from_api<E>(err: crate::GeneratedError<E>) -> Self {
+        Self::convert(err, None).await
+    }
+
+    /// [`Error::from_api`] for a call whose report is known: it records the
+    /// status and the attempts, and a 2xx body that does not fit the spec
+    /// names the field where it departs from the operation's answer schema.
+    pub(crate) async fn from_call<E>(err: crate::GeneratedError<E>, report: CallReport) -> Self {
+        let schema = report.operation.and_then(|op| op.answer_schema);
+        Self::convert(err, schema).await.with_report(report)
+    }
+
+    async fn convert<E>(err: crate::GeneratedError<E>, answer_schema: Option<&str>) -> Self {
         use generated::Error as G;
         match err {
             G::InvalidRequest(msg) => Error::InvalidInput(msg),
@@ -93,9 +106,12 @@ impl Error {
                     None => Error::from_reqwest(e),
                 }
             }
-            G::InvalidResponsePayload(_, e) => Error::Decode {
+            G::InvalidResponsePayload(body, e) => Error::Decode {
                 status: None,
-                message: clean(&e.to_string()).unwrap_or_default(),
+                message: answer_schema
+                    .and_then(|schema| crate::shape::departure(schema, &body))
+                    .or_else(|| clean(&e.to_string()))
+                    .unwrap_or_default(),
             },
             // Generation documents no error responses, so this arm is not
             // reached by generated code; the status still decides.

@@ -14,6 +14,8 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
+use crate::operation::Operation;
+
 /// What happened over all attempts of one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct CallReport {
@@ -23,6 +25,8 @@ pub(crate) struct CallReport {
     pub ambiguous: bool,
     /// The last attempt's status, if the server answered.
     pub status: Option<u16>,
+    /// The operation sent, once the attempt loop has it.
+    pub operation: Option<&'static Operation>,
 }
 
 /// The context of one call.

@@ -22,7 +22,10 @@ impl Inner {
         passing_failures: &[PassingFailure],
     ) -> (reqwest::Result<reqwest::Response>, CallReport) {
         let deadline = retry::earliest(self.deadline(), retry::compound_deadline());
-        let mut report = CallReport::default();
+        let mut report = CallReport {
+            operation: Some(operation),
+            ..CallReport::default()
+        };
         let mut unsent_resends = 0;
         let mut connection_failed = false;
         loop {

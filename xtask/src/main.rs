@@ -29,7 +29,8 @@ commands:
                                 or if openapi/vobiz.api.txt is out of date
   surface                       rewrite openapi/vobiz.api.txt from openapi/vobiz.yaml
   codegen [--out FILE]          write the Rust code build.rs generates (default: stdout)
-  build-cost                    a consumer's clean build beside a plain reqwest consumer's
+  build-cost [ROUNDS]           a consumer's clean build beside a plain reqwest consumer's
+                                and the progenitor floor's (median of ROUNDS, default 3)
   help                          show this message
 ";
 
@@ -44,7 +45,11 @@ fn main() -> ExitCode {
         Some("check") => check(&root),
         Some("surface") => write_surface(&root),
         Some("codegen") => codegen(&root, &args[1..]),
-        Some("build-cost") => build_cost::run(&root),
+        Some("build-cost") => match args.get(1).map(|n| n.parse::<usize>()) {
+            None => build_cost::run(&root, 3),
+            Some(Ok(rounds)) if rounds > 0 => build_cost::run(&root, rounds),
+            Some(_) => Err("build-cost takes a number of rounds, at least 1".to_owned()),
+        },
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
