@@ -5,7 +5,8 @@
 //! the server send wrong?". [`departure`] reads the schema generation put
 //! in the operation's table entry (the spec's own schema, not a copy of its
 //! rule written here) and names the first place where the value does not
-//! fit: a missing required field, or a field of another JSON type.
+//! fit: a missing required field, a field of another JSON type, or a value
+//! the spec does not list.
 
 use serde_json::Value;
 
@@ -33,7 +34,9 @@ fn walk(value: &Value, schema: &Value, path: &str) -> Option<String> {
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         return parts.iter().find_map(|part| walk(value, part, path));
     }
-    if let Some(problem) = wrong_type(value, schema, path) {
+    if let Some(problem) =
+        wrong_type(value, schema, path).or_else(|| not_listed(value, schema, path))
+    {
         return Some(problem);
     }
     match value {
@@ -94,10 +97,26 @@ fn wrong_type(value: &Value, schema: &Value, path: &str) -> Option<String> {
     let fits = actual == allowed
         || (actual == "integer" && allowed == "number")
         || (actual == "null" && nullable);
-    (!fits).then(|| {
-        let place = if path.is_empty() { "the body" } else { path };
-        format!("{place} is {}, not {allowed}", article(actual))
-    })
+    (!fits).then(|| format!("{} is {}, not {allowed}", place(path), article(actual)))
+}
+
+/// A value outside the schema's `enum`, named with the documented values
+/// (the spec's words, never the server's).
+fn not_listed(value: &Value, schema: &Value, path: &str) -> Option<String> {
+    let listed = schema.get("enum")?.as_array()?;
+    if listed.contains(value) {
+        return None;
+    }
+    let words: Vec<String> = listed.iter().map(Value::to_string).collect();
+    Some(format!(
+        "{} is not one of {}",
+        place(path),
+        words.join(", ")
+    ))
+}
+
+fn place(path: &str) -> &str {
+    if path.is_empty() { "the body" } else { path }
 }
 
 fn article(kind: &str) -> String {

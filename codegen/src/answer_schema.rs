@@ -5,7 +5,7 @@
 //! every consumer's build `schemars` and its derive).
 //!
 //! Only the keywords that decide a JSON value's shape are kept (`type`,
-//! `nullable`, `properties`, `required`, `items`, `anyOf`, `oneOf`,
+//! `nullable`, `enum`, `properties`, `required`, `items`, `anyOf`, `oneOf`,
 //! `allOf`); `$ref`s to `#/components/schemas` are inlined, to a bounded
 //! depth so a recursive schema stays finite (a `$ref` left over fits any
 //! value).
@@ -17,9 +17,10 @@ use serde_json::{Map, Value};
 const MAX_REF_DEPTH: usize = 8;
 
 /// The keywords kept.
-const SHAPE_KEYWORDS: [&str; 8] = [
+const SHAPE_KEYWORDS: [&str; 9] = [
     "type",
     "nullable",
+    "enum",
     "properties",
     "required",
     "items",
