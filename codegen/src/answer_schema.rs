@@ -29,36 +29,43 @@ const SHAPE_KEYWORDS: [&str; 9] = [
     "allOf",
 ];
 
-/// The compact schema of `op`'s first 2xx answer with a JSON body, if it
-/// has one and it constrains anything. `spec` is the normalised spec (its
-/// responses are inlined).
-pub(crate) fn of(spec: &OpenAPI, op: &Operation) -> Option<String> {
-    let schema = op
-        .responses
-        .responses
-        .iter()
-        .find_map(|(status, response)| {
-            let success = match status {
-                StatusCode::Code(code) => (200..300).contains(code),
-                StatusCode::Range(range) => *range == 2,
-            };
-            let ReferenceOr::Item(response) = response else {
-                return None;
-            };
-            let media = response
-                .content
-                .get("application/json")
-                .filter(|_| success)?;
-            media.schema.as_ref()
-        })?;
-    let components = spec
-        .components
-        .as_ref()
-        .and_then(|c| serde_json::to_value(&c.schemas).ok())
-        .unwrap_or(Value::Null);
-    let schema = serde_json::to_value(schema).ok()?;
-    let compact = compact(&schema, &components, 0);
-    (compact != Value::Object(Map::new())).then(|| compact.to_string())
+/// The spec's component schemas, as JSON, for inlining references.
+pub(crate) struct Components(Value);
+
+impl Components {
+    /// `spec` is the normalised spec (its responses are inlined).
+    pub(crate) fn of(spec: &OpenAPI) -> Self {
+        let schemas = spec
+            .components
+            .as_ref()
+            .and_then(|c| serde_json::to_value(&c.schemas).ok());
+        Components(schemas.unwrap_or(Value::Null))
+    }
+
+    /// The compact schema of `op`'s first 2xx answer with a JSON body, if
+    /// it has one and it constrains anything.
+    pub(crate) fn answer_schema(&self, op: &Operation) -> Option<String> {
+        let schema = op
+            .responses
+            .responses
+            .iter()
+            .find_map(|(status, response)| {
+                let success = match status {
+                    StatusCode::Code(code) => (200..300).contains(code),
+                    StatusCode::Range(range) => *range == 2,
+                };
+                let ReferenceOr::Item(response) = response else {
+                    return None;
+                };
+                let media = response
+                    .content
+                    .get("application/json")
+                    .filter(|_| success)?;
+                media.schema.as_ref()
+            })?;
+        let compact = compact(&serde_json::to_value(schema).ok()?, &self.0, 0);
+        (compact != Value::Object(Map::new())).then(|| compact.to_string())
+    }
 }
 
 fn compact(schema: &Value, components: &Value, depth: usize) -> Value {

@@ -356,6 +356,7 @@ fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::Toke
         .iter()
         .map(|op| quote::format_ident!("{}", op.method_name.to_uppercase()))
         .collect();
+    let components = answer_schema::Components::of(normalized);
     let statics = ops.iter().zip(&idents).map(|(op, ident)| {
         let (id, name, path) = (&op.operation_id, &op.method_name, &op.path);
         let method = quote::format_ident!("{}", op.method);
@@ -378,7 +379,7 @@ fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::Toke
                 item.iter()
                     .find(|(m, _)| m.eq_ignore_ascii_case(&op.method))
             })
-            .and_then(|(_, operation)| answer_schema::of(normalized, operation));
+            .and_then(|(_, operation)| components.answer_schema(operation));
         let schema = match schema {
             Some(json) => quote!(Some(#json)),
             None => quote!(None),
