@@ -90,11 +90,6 @@ impl Conference {
         let (result, report) = crate::retry::scoped(false, operation).await;
         let answer = match result {
             Ok(answer) => answer,
-            Err(crate::generated::Error::InvalidResponsePayload(body, _))
-                if crate::quirks::is_failed_answer(&body) =>
-            {
-                return Err(failed_answer(&body, report));
-            }
             Err(e) => return Err(Error::from_call(e, report).await),
         };
         let (status, headers) = (answer.status(), answer.headers().clone());
@@ -321,18 +316,6 @@ impl MemberDetails {
     pub fn join_time(&self) -> Duration {
         self.join_time
     }
-}
-
-/// The documented `failed` answer (with or without its `api_id`), which
-/// does not decode as either variant of the spec when its `api_id` is
-/// missing.
-fn failed_answer(body: &[u8], report: crate::retry::CallReport) -> Error {
-    let status = report
-        .status
-        .and_then(|s| reqwest::StatusCode::from_u16(s).ok())
-        .unwrap_or(reqwest::StatusCode::OK);
-    let api = crate::ApiError::from_parts(status, &Default::default(), body);
-    Error::LiveRetrievalFailed(api).with_report(report)
 }
 
 /// A count the spec sends as a string.

@@ -14,7 +14,10 @@
 //!   (`GetConferenceResponse::CurrentLiveRetrievalFailure`), and
 //!   [`Conference::details`](crate::Conference::details) reports
 //!   [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed), with
-//!   or without its `api_id`.
+//!   or without its `api_id`. Without it the answer fits neither variant of
+//!   the spec; every call whose error is mapped with its operation known
+//!   (`client.call`, the handles) reports it as `LiveRetrievalFailed` too,
+//!   not as a decode error.
 //! - **Kick, mute and deaf** are documented with an empty JSON object `{}` as
 //!   the request body, although the yaml declares none. We send no body: the
 //!   yaml is the contract, and a validator of it (Prism, see
@@ -37,7 +40,7 @@ pub(crate) fn is_failed_retrieval(operation: &Operation, body: &[u8]) -> bool {
 
 /// Whether a body is the `{"error": "failed"}` answer, whatever else it
 /// holds or lacks (its `api_id` may be missing).
-pub(crate) fn is_failed_answer(body: &[u8]) -> bool {
+fn is_failed_answer(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
         .is_ok_and(|json| json.get("error").and_then(|e| e.as_str()) == Some("failed"))
 }

@@ -567,8 +567,9 @@ async fn html_and_white_space_spellings_never_show() {
 }
 
 /// Promise: Retrieve a Conference's persistent `failed` answer is
-/// `LiveRetrievalFailed` with or without its `api_id`, and a body of the
-/// wrong JSON types is a decode error naming the field.
+/// `LiveRetrievalFailed` with or without its `api_id` (through `details()`
+/// and `client.call` alike), and a body of the wrong JSON types is a decode
+/// error naming the field.
 #[tokio::test]
 async fn details_read_the_failed_answer_and_name_bad_fields() {
     let server = RawServer::start(common::NO_CONTENT).await;
@@ -582,6 +583,14 @@ async fn details_read_the_failed_answer_and_name_bad_fields() {
     assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!((server.count(), err.attempts()), (3, 3));
+    // The same through `client.call`: the quirk is the operation's, not
+    // the handle's.
+    let err = c
+        .call(c.api().get_conference(AUTH_ID, "r"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");
+    assert_eq!((server.count(), err.attempts()), (6, 3));
 
     let c = client(&server.base_url());
     for (body, field) in [
