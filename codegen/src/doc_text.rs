@@ -212,35 +212,43 @@ fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
 /// Refuses generated code whose docs hold a block rustdoc would compile and
 /// run (a doctest), naming the item's first doc line.
 pub fn check_generated(file: &syn::File) -> Result<(), String> {
+    let runnable = |text: &String| {
+        Parser::new_ext(text, options()).any(|e| {
+            matches!(e, Event::Start(Tag::CodeBlock(ref kind))
+                if !matches!(kind, CodeBlockKind::Fenced(info) if &**info == "text"))
+        })
+    };
+    match doc_blocks(file).iter().find(|text| runnable(text)) {
+        Some(text) => {
+            let first = text.lines().next().unwrap_or_default();
+            Err(format!(
+                "generated docs would run as a doctest (in the docs starting {first:?})"
+            ))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Each documented item's docs in `file` (items, impl items, fields and
+/// variants), its `#[doc]` lines joined as rustdoc reads them: one
+/// Markdown document per item.
+pub fn doc_blocks(file: &syn::File) -> Vec<String> {
     let mut docs = Docs::default();
     syn::visit::visit_file(&mut docs, file);
     docs.flush();
-    docs.problem.map_or(Ok(()), Err)
+    docs.blocks
 }
 
-/// Collects each item's doc lines and checks them together, as rustdoc
-/// reads them.
 #[derive(Default)]
 struct Docs {
     current: String,
-    problem: Option<String>,
+    blocks: Vec<String>,
 }
 
 impl Docs {
     fn flush(&mut self) {
-        let text = std::mem::take(&mut self.current);
-        if self.problem.is_some() || text.is_empty() {
-            return;
-        }
-        let mut parser = Parser::new_ext(&text, options());
-        if parser.any(|e| {
-            matches!(e, Event::Start(Tag::CodeBlock(ref kind))
-                if !matches!(kind, CodeBlockKind::Fenced(info) if &**info == "text"))
-        }) {
-            let first = text.lines().next().unwrap_or_default();
-            self.problem = Some(format!(
-                "generated docs would run as a doctest (in the docs starting {first:?})"
-            ));
+        if !self.current.is_empty() {
+            self.blocks.push(std::mem::take(&mut self.current));
         }
     }
 }
@@ -309,5 +317,26 @@ mod tests {
         assert_eq!(as_text(kept), kept);
         let curl = as_text("Example:\n\n    curl -X DELETE x\n");
         assert!(curl.contains("```text\ncurl -X DELETE x\n```"), "{curl}");
+    }
+
+    #[test]
+    fn generated_code_with_a_runnable_doc_block_is_refused() {
+        // Each item's docs are read as one document: the fence opens on one
+        // `#[doc]` line and closes on another, as progenitor writes them.
+        let refused = [
+            "/// Ends it.\n///\n/// ```\n/// run();\n/// ```\npub fn f() {}",
+            "pub struct S {\n    /// Field.\n    ///\n    ///     indented();\n    pub x: u8,\n}",
+            "pub enum E {\n    /// ```rust\n    /// v();\n    /// ```\n    V,\n}",
+            "impl S {\n    /// Method.\n    ///\n    /// ```no_run\n    /// m();\n    /// ```\n    pub fn m() {}\n}",
+        ];
+        for code in refused {
+            let file = syn::parse_file(code).unwrap();
+            let err = check_generated(&file).unwrap_err();
+            assert!(err.contains("doctest"), "{code}: {err}");
+        }
+        let shown = "/// Ends it.\n///\n/// ```text\n/// run();\n/// ```\npub fn f() {}";
+        assert_eq!(check_generated(&syn::parse_file(shown).unwrap()), Ok(()));
+        let blocks = doc_blocks(&syn::parse_file(shown).unwrap());
+        assert_eq!(blocks, [" Ends it.\n\n ```text\n run();\n ```\n"]);
     }
 }

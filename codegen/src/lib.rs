@@ -12,6 +12,7 @@ mod normalize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use doc_text::doc_blocks;
 pub use normalize::Note;
 
 use openapiv3::{OpenAPI, ReferenceOr};

@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
-use syn::visit::Visit;
 
 const HOSTILE: &str = r#"
 openapi: 3.0.3
@@ -38,61 +37,14 @@ paths:
                   name: {type: string, description: "```rust\nfield();\n```"}
 "#;
 
-/// Every item's docs, joined as rustdoc reads them.
-#[derive(Default)]
-struct AllDocs {
-    current: String,
-    items: Vec<String>,
-}
-
-impl AllDocs {
-    fn end_item(&mut self) {
-        if !self.current.is_empty() {
-            self.items.push(std::mem::take(&mut self.current));
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for AllDocs {
-    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
-        if let syn::Meta::NameValue(nv) = &attr.meta
-            && nv.path.is_ident("doc")
-            && let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-        {
-            self.current.push_str(&s.value());
-            self.current.push('\n');
-        }
-    }
-    fn visit_item(&mut self, item: &'ast syn::Item) {
-        self.end_item();
-        syn::visit::visit_item(self, item);
-        self.end_item();
-    }
-    fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
-        self.end_item();
-        syn::visit::visit_impl_item(self, item);
-        self.end_item();
-    }
-    fn visit_field(&mut self, field: &'ast syn::Field) {
-        self.end_item();
-        syn::visit::visit_field(self, field);
-        self.end_item();
-    }
-}
-
 #[test]
 fn a_docs_page_never_becomes_a_doctest_html_or_a_link() {
     let file = Path::new("hostile.yaml");
     let spec = vobiz_codegen::parse_spec(file, HOSTILE).unwrap();
     let code = vobiz_codegen::generate(file, &spec).unwrap();
     let ast = syn::parse_file(&code).unwrap();
-    let mut docs = AllDocs::default();
-    docs.visit_file(&ast);
-    docs.end_item();
-    let joined = docs.items.join("\n----\n");
+    let docs = vobiz_codegen::doc_blocks(&ast);
+    let joined = docs.join("\n----\n");
     // The prose is still there, as text.
     for shown in [
         "std::fs::write",
@@ -103,7 +55,7 @@ fn a_docs_page_never_becomes_a_doctest_html_or_a_link() {
     ] {
         assert!(joined.contains(shown), "{shown} is gone: {joined}");
     }
-    for text in &docs.items {
+    for text in &docs {
         let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES;
         let mut broken = Vec::new();
         let mut callback = |link: pulldown_cmark::BrokenLink<'_>| {
