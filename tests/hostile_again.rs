@@ -250,14 +250,7 @@ async fn a_split_list_whose_first_request_fails_reports_what_was_not_sent() {
         .mute()
         .await
         .unwrap_err();
-    let Error::PartlyApplied {
-        applied,
-        not_sent,
-        source,
-    } = &err
-    else {
-        panic!("{err:?}");
-    };
+    let (applied, not_sent, source) = common::partly_applied(&err);
     assert!(applied.requests().is_empty());
     assert!(source.is_not_found() && err.is_not_found());
     let unsent: Vec<&str> = not_sent.iter().flat_map(|r| r.split(',')).collect();
@@ -294,15 +287,8 @@ async fn a_split_member_action_keeps_the_operation_timeout() {
         .unwrap_err();
     let took = started.elapsed();
     assert!(took < Duration::from_millis(1_400), "took {took:?}");
-    let Error::PartlyApplied {
-        applied,
-        not_sent,
-        source,
-    } = &err
-    else {
-        panic!("{err:?}");
-    };
-    assert!(matches!(**source, Error::Timeout { .. }), "{source:?}");
+    let (applied, not_sent, source) = common::partly_applied(&err);
+    assert!(matches!(source, Error::Timeout { .. }), "{source:?}");
     assert_eq!(applied.requests().len(), 1);
     assert!(!not_sent.is_empty());
     assert!(fake.request_count() <= 2, "{}", fake.request_count());

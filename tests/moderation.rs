@@ -485,14 +485,7 @@ async fn a_split_list_that_fails_part_way_says_what_was_applied() {
         .kick()
         .await
         .unwrap_err();
-    let Error::PartlyApplied {
-        applied,
-        not_sent,
-        source,
-    } = &err
-    else {
-        panic!("{err:?}");
-    };
+    let (applied, not_sent, source) = common::partly_applied(&err);
     assert_eq!(applied.requests().len(), 1);
     assert_eq!(source.status(), Some(500));
     assert_eq!(err.status(), Some(500));

@@ -83,6 +83,15 @@ fn json_lines(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A loopback port nothing listens on now, for a child process to bind.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 #[test]
 fn rooms_lists_names_and_says_the_list_is_inconclusive() {
     let s = sim(&[("standup", 1), ("retro", 0)]);
@@ -433,11 +442,7 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
 
 #[test]
 fn the_simulator_command_prints_what_points_the_cli_at_it() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let bin = assert_cmd::cargo::cargo_bin("vobiz");
     let mut child = std::process::Command::new(&bin)
         .args([
@@ -596,11 +601,7 @@ fn lines(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiv
 /// which sees every event, keeps the live rooms, and refuses a forgery.
 #[test]
 fn the_simulators_signed_callbacks_reach_the_receiver() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let bin = assert_cmd::cargo::cargo_bin("vobiz");
     let mut receiver = std::process::Command::new(&bin)
         .args(["callbacks", "serve", "--port", &port.to_string()])

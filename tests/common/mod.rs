@@ -181,6 +181,19 @@ pub fn client(base_url: &str) -> vobiz::Client {
 
 /// A client for `base_url` with other credentials (a hostile test's token,
 /// or one the server will not accept), also without retries.
+/// The parts of a `PartlyApplied` error; any other error fails the test.
+pub fn partly_applied(err: &vobiz::Error) -> (&vobiz::MemberOutcome, &[String], &vobiz::Error) {
+    let vobiz::Error::PartlyApplied {
+        applied,
+        not_sent,
+        source,
+    } = err
+    else {
+        panic!("not PartlyApplied: {err:?}");
+    };
+    (applied, not_sent, source)
+}
+
 pub fn client_as(base_url: &str, auth_id: &str, token: &str) -> vobiz::Client {
     vobiz::Client::builder(auth_id, token)
         .base_url(base_url)
