@@ -47,21 +47,14 @@ fn one_line(text: &str) -> String {
 
 /// A client from the environment, with `--base-url` over `VOBIZ_BASE_URL`.
 pub fn client(global: &Global) -> Result<vobiz::Client, Failure> {
-    let var = |name: &str| {
-        std::env::var(name).map_err(|_| {
-            Failure::Usage(format!(
-                "{name} is not set (the credentials come from VOBIZ_AUTH_ID and \
-                 VOBIZ_AUTH_TOKEN; try `vobiz simulator`)"
-            ))
-        })
-    };
-    let mut builder = vobiz::Client::builder(var("VOBIZ_AUTH_ID")?, var("VOBIZ_AUTH_TOKEN")?);
-    if let Some(base) = global
-        .base_url
-        .clone()
-        .or_else(|| std::env::var("VOBIZ_BASE_URL").ok())
-    {
-        builder = builder.base_url(base);
+    let mut builder = vobiz::ClientBuilder::from_env().map_err(|e| {
+        Failure::Usage(format!(
+            "{e} (the credentials come from VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN; \
+             try `vobiz simulator`)"
+        ))
+    })?;
+    if let Some(base) = &global.base_url {
+        builder = builder.base_url(base.clone());
     }
     Ok(builder.build()?)
 }

@@ -83,7 +83,7 @@ impl Client {
     /// A client from `VOBIZ_AUTH_ID`, `VOBIZ_AUTH_TOKEN` and, optionally,
     /// `VOBIZ_BASE_URL`. The error names a missing variable.
     pub fn from_env() -> Result<Self, Error> {
-        builder_from_env(|name| std::env::var(name))?.build()
+        ClientBuilder::from_env()?.build()
     }
 
     /// Starts configuring a client.
@@ -93,6 +93,13 @@ impl Client {
 }
 
 impl ClientBuilder {
+    /// The configuration [`Client::from_env`] reads (`VOBIZ_AUTH_ID`,
+    /// `VOBIZ_AUTH_TOKEN`, optionally `VOBIZ_BASE_URL`), to adjust before
+    /// [`build`](Self::build). The error names a missing variable.
+    pub fn from_env() -> Result<Self, Error> {
+        builder_from_env(|name| std::env::var(name))
+    }
+
     fn new(auth_id: impl Into<String>, auth_token: impl Into<String>) -> Self {
         ClientBuilder {
             auth_id: auth_id.into(),
