@@ -13,6 +13,7 @@
 
 use crate::Error;
 use crate::operation::Operation;
+use crate::outcome::Hangup;
 use crate::retry::CallReport;
 
 /// What one audited call was about.
@@ -51,9 +52,9 @@ impl AuditOutcome {
     /// The word the event carries.
     fn as_str(self) -> &'static str {
         match self {
-            AuditOutcome::Ended => "ended",
-            AuditOutcome::GoneAfterRetry => "gone_after_retry",
-            AuditOutcome::NotActive => "not_active",
+            AuditOutcome::Ended => Hangup::Ended.as_str(),
+            AuditOutcome::GoneAfterRetry => Hangup::GoneAfterRetry.as_str(),
+            AuditOutcome::NotActive => Hangup::NotActive.as_str(),
             AuditOutcome::Applied => "applied",
             AuditOutcome::NotFound => "not_found",
             AuditOutcome::Error => "error",

@@ -1,6 +1,8 @@
 //! What successful calls report: [`Hangup`] for a room, [`Accepted`] for
 //! one request Vobiz took, [`MemberOutcome`] for a member action.
 
+use std::fmt;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -9,9 +11,9 @@ use crate::text::clean;
 
 /// The outcome of [`Client::hangup_conference_if_active`](crate::Client::hangup_conference_if_active).
 ///
-/// Serialised as `"ended"`, `"not_active"` or `"gone_after_retry"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialised as its [`as_str`](Hangup::as_str) name; displayed for people
+/// as the same words with spaces ("not active").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Hangup {
     /// The conference was running and has been ended (204).
@@ -25,6 +27,38 @@ pub enum Hangup {
     /// summaries. [`Client::hangup_conference`](crate::Client::hangup_conference)
     /// treats it as success.
     GoneAfterRetry,
+}
+
+impl Hangup {
+    /// The outcome's name for machines: `"ended"`, `"not_active"` or
+    /// `"gone_after_retry"`. JSON and the audit log's events use it, so
+    /// the two always agree.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Hangup::Ended => "ended",
+            Hangup::NotActive => "not_active",
+            Hangup::GoneAfterRetry => "gone_after_retry",
+        }
+    }
+}
+
+impl fmt::Display for Hangup {
+    /// The [`as_str`](Hangup::as_str) name with spaces: "not active".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, word) in self.as_str().split('_').enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(word)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Hangup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// What Vobiz said when it accepted one request. Serialises with the field

@@ -73,27 +73,17 @@ pub fn audit_ending(
     result: &Result<Hangup, vobiz::Error>,
 ) {
     let (outcome, api_id) = match result {
-        Ok(outcome) => (word(*outcome).replace(' ', "_"), None),
-        Err(e) => ("failed".to_owned(), e.api_id()),
+        Ok(outcome) => (outcome.as_str(), None),
+        Err(e) => ("failed", e.api_id()),
     };
     out.audit(AuditRecord {
         account: client.auth_id(),
         action,
         room: Some(room),
         members: None,
-        outcome: &outcome,
+        outcome,
         api_id,
     });
-}
-
-/// The word for an outcome, in text and JSON.
-pub fn word(outcome: Hangup) -> &'static str {
-    match outcome {
-        Hangup::Ended => "ended",
-        Hangup::NotActive => "not active",
-        Hangup::GoneAfterRetry => "gone after retry",
-        _ => "other",
-    }
 }
 
 pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), Failure> {
@@ -132,7 +122,7 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
         audit_ending(out, client, "hangup", name, &result);
         match result {
             Ok(outcome) => {
-                out.line(&format!("{name}: {}", word(outcome)));
+                out.line(&format!("{name}: {outcome}"));
                 report.push(json!({"name": name, "outcome": outcome}));
             }
             Err(e) => {

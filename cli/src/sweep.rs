@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use vobiz::{Client, Hangup};
 
-use crate::commands::{audit_ending, end, human, word};
+use crate::commands::{audit_ending, end, human};
 use crate::output::{self, Failure, Out};
 use crate::{EnforceArgs, SweepArgs};
 
@@ -242,7 +242,7 @@ async fn pass(
         audit_ending(out, client, "enforce_hangup", &name, &result);
         match result {
             Ok(o) => out.print(
-                &format!("{name}: running for {ran}, over the limit: {}", word(o)),
+                &format!("{name}: running for {ran}, over the limit: {o}"),
                 &json!({"name": name, "run_time_seconds": details.run_time().as_secs_f64(), "outcome": o}),
             ),
             Err(e) => {
