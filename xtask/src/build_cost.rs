@@ -3,7 +3,7 @@
 //! consumer, measured side by side in one run: fresh crates, each built
 //! clean in its own target directory, one after the other, with the same
 //! TLS (rustls, reqwest's default provider) and JSON, the dependencies
-//! already downloaded. Each round builds every consumer once; the medians
+//! already downloaded, at the versions this checkout's `Cargo.lock` names. Each round builds every consumer once; the medians
 //! are compared, so one slow build on a busy machine does not decide.
 //!
 //! A third consumer shows the floor the design sets: the least any client
@@ -119,6 +119,11 @@ fn prepare(dir: &Path, consumer: &Consumer, root: &str) -> Result<(), String> {
     if let Some(script) = consumer.build_script {
         std::fs::write(dir.join("build.rs"), script.replace("ROOT", root)).map_err(fail)?;
     }
+    // This checkout's lock file seeds the consumer's: cargo keeps the
+    // versions it names and drops what the consumer does not use, so every
+    // consumer builds the versions the rest of the project is tested with,
+    // and a dependency's new release does not move the figures between runs.
+    std::fs::copy(Path::new(root).join("Cargo.lock"), dir.join("Cargo.lock")).map_err(fail)?;
     let fetched = Command::new(cargo())
         .args(["fetch", "--quiet"])
         .current_dir(dir)
