@@ -16,7 +16,13 @@ impl Conference {
     /// running, so that nobody is cut off unwarned; call
     /// [`hangup`](Self::hangup) to end it regardless.
     ///
-    /// Each step writes its own audit event.
+    /// Each step writes its own audit event. The play and the hangup are
+    /// two calls, each under the client's timeouts and retries
+    /// ([`operation_timeout`](crate::ClientBuilder::operation_timeout)
+    /// included); the grace wait between them is not a call and is not
+    /// bounded by them. Wrap the whole in `tokio::time::timeout` to bound
+    /// it, knowing that a dropped future may leave the notice played and
+    /// the room running.
     pub async fn hangup_with_notice(
         &self,
         audio_url: &str,
