@@ -64,7 +64,6 @@ impl AuditOutcome {
 }
 
 /// How an audited call ended.
-#[derive(Clone, Copy)]
 pub(crate) struct Ended<'a> {
     pub outcome: AuditOutcome,
     /// Vobiz's id for the call, from a success body or the error.
@@ -115,7 +114,7 @@ fn record(call: &Audited, ended: &Ended) {
         outcome,
         api_id,
         error,
-        report,
+        ref report,
     } = *ended;
     tracing::event!(
         target: "vobiz::audit",

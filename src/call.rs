@@ -23,7 +23,7 @@ pub(crate) fn reporting<T, E>(
         Ok(value) => Either::Left(std::future::ready((Ok(value), report))),
         // Boxed so the error path's state does not weigh on every call.
         Err(e) => Either::Right(Box::pin(async move {
-            let error = Error::from_call(e, report).await;
+            let error = Error::from_call(e, report.clone()).await;
             (Err(error), report)
         })),
     })

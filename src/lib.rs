@@ -101,7 +101,7 @@ pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_WAIT,
 };
-pub use error::{ApiError, Error, ErrorSummary};
+pub use error::{ApiError, Error, ErrorSummary, TransportError};
 pub use members::{MAX_MEMBER_ID_LEN, MemberSelector, Members};
 pub use outcome::{Accepted, Hangup, MemberOutcome};
 pub use retry::RetryPolicy;

@@ -212,6 +212,29 @@ async fn connection_refused_is_retried_and_counted() {
     let err = client.hangup_conference(ROOM).await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.attempts(), 3);
+    // The message says why, not only which URL: reqwest's own names the URL.
+    let Error::Transport { source, .. } = &err else {
+        unreachable!()
+    };
+    assert!(source.is_connect(), "{err:?}");
+    let reason = source.reason().unwrap_or_default().to_lowercase();
+    assert!(reason.contains("connection refused"), "{err}");
+    assert!(
+        err.to_string().ends_with(source.reason().unwrap_or("?")),
+        "{err}"
+    );
+    // Through the generated client alone the reason is not known, and the
+    // message is reqwest's.
+    let raw = client
+        .api()
+        .delete_conference("MA_1", ROOM)
+        .await
+        .unwrap_err();
+    let err = Error::from_api(raw).await;
+    let Error::Transport { source, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(source.reason(), None);
 }
 
 #[tokio::test]

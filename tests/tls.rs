@@ -4,6 +4,7 @@
 mod common;
 
 use common::tls_server;
+use proptest::prelude::*;
 use tokio_rustls::rustls;
 
 /// reqwest is built without a default crypto provider (vobiz configures
@@ -46,12 +47,80 @@ async fn https_round_trip_with_a_certificate_made_now() {
     );
 }
 
+/// The reason of a transport error, as the caller gets it.
+fn reason(err: &vobiz::Error) -> &str {
+    match err {
+        vobiz::Error::Transport { source, .. } => source.reason().unwrap_or("<none>"),
+        other => panic!("not a transport error: {other:?}"),
+    }
+}
+
+/// Promise: a refused certificate says so. reqwest's own message names only
+/// the URL; the reason names what TLS refused.
 #[tokio::test]
 async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
     let (addr, seen) = tls_server(&key).await;
     let client = client_for(addr, None);
     let err = client.hangup_conference("room").await.unwrap_err();
-    assert!(matches!(err, vobiz::Error::Transport { .. }), "{err:?}");
+    assert!(reason(&err).contains("certificate"), "{err}");
+    assert!(err.to_string().ends_with(reason(&err)), "{err}");
     assert!(seen.lock().unwrap().is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Promise: a certificate's names are the server's words, and are
+    /// redacted like an answer's. A server that puts the token in its
+    /// certificate's names (alone, or inside a longer name) never gets it
+    /// shown: not by the error's `Display`, its `Debug`, nor anything in its
+    /// `source()` chain, while the reason still says what was refused.
+    #[test]
+    fn a_certificate_naming_the_token_never_shows_it(
+        token in "[a-z0-9]{12,40}",
+        (before, after) in ("[a-z]{0,3}", "[a-z]{0,3}"),
+    ) {
+        let name = format!("{before}{token}{after}");
+        let (err, seen) = run(async {
+            let key = rcgen::generate_simple_self_signed(vec![name.clone(), format!("{name}.example")]).unwrap();
+            let (addr, seen) = tls_server(&key).await;
+            install_ring();
+            let http = common::http_client_builder()
+                .resolve("vobiz.test", addr)
+                .tls_certs_only([reqwest::Certificate::from_der(key.cert.der()).unwrap()])
+                .build()
+                .unwrap();
+            let client = vobiz::Client::builder("MA_TLS", &token)
+                .base_url(format!("https://vobiz.test:{}", addr.port()))
+                .http_client(http)
+                .retry(vobiz::RetryPolicy::none())
+                .build()
+                .unwrap();
+            let err = client.hangup_conference("room").await.unwrap_err();
+            let seen = seen.lock().unwrap().len();
+            (err, seen)
+        });
+        prop_assert_eq!(seen, 0);
+        prop_assert!(reason(&err).contains("not valid for name"), "{}", err);
+        prop_assert!(reason(&err).contains("<redacted>"), "{}", err);
+        let mut shown = vec![err.to_string(), format!("{err:?}")];
+        let mut source = std::error::Error::source(&err);
+        while let Some(e) = source {
+            shown.push(e.to_string());
+            shown.push(format!("{e:?}"));
+            source = e.source();
+        }
+        for text in &shown {
+            prop_assert!(!text.contains(&token), "the token shown: {}", text);
+        }
+    }
+}
+
+fn run<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }

@@ -194,6 +194,22 @@ async fn run_echoes() {
         server.respond_with_headers(302, &[("location", &location)], b"");
         let _ = client.hangup_conference("r").await;
     }
+    // And in a certificate's names, which TLS refuses: its words become the
+    // error's reason and the attempt event's `vobiz.error_cause`.
+    let key = rcgen::generate_simple_self_signed(vec![TOKEN.to_owned()]).unwrap();
+    let (addr, _) = common::tls_server(&key).await;
+    let http = common::http_client_builder()
+        .resolve("vobiz.test", addr)
+        .tls_certs_only([reqwest::Certificate::from_der(key.cert.der()).unwrap()])
+        .build()
+        .unwrap();
+    let client = vobiz::Client::builder("MA_TRACE", TOKEN)
+        .base_url(format!("https://vobiz.test:{}", addr.port()))
+        .http_client(http)
+        .build()
+        .unwrap();
+    let err = client.hangup_conference("r").await.unwrap_err();
+    assert!(err.to_string().contains("<redacted>"), "{err}");
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
@@ -239,6 +255,12 @@ fn audit_events_spans_and_no_token_even_echoed() {
     assert!(
         output.contains("bad token <redacted>"),
         "the echoes were captured"
+    );
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("vobiz.error_cause=") && l.contains("<redacted>")),
+        "the certificate's echo was captured"
     );
 
     let mut events = recorder.events.lock().unwrap().clone();

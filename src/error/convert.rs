@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 
-use super::{ApiError, Error};
+use super::{ApiError, Error, TransportError};
 use crate::generated;
 use crate::retry::CallReport;
 use crate::text::clean;
@@ -42,6 +42,7 @@ impl Error {
 
     /// Classifies a transport failure.
     pub(crate) fn from_reqwest(source: reqwest::Error) -> Self {
+        let source = TransportError::new(source);
         if source.is_timeout() {
             Error::Timeout {
                 source: Some(source),
@@ -137,7 +138,7 @@ impl Error {
             }
             G::UnexpectedResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
-                let report = response.extensions().get::<CallReport>().copied();
+                let report = response.extensions().get::<CallReport>().cloned();
                 let body = read_bounded(response, MAX_ERROR_BODY).await;
                 let error = Error::from_response_parts(status, &headers, &body);
                 match report {

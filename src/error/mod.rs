@@ -8,8 +8,10 @@ use crate::retry::{self, CallReport, Outcome, Verdict};
 
 mod api;
 mod convert;
+mod transport;
 
 pub use api::ApiError;
+pub use transport::TransportError;
 
 /// An [`Error`] as data, for JSON output and structured logs: its kind (see
 /// [`Error::kind`]), the status if the server answered, the message as
@@ -79,7 +81,7 @@ pub enum Error {
         /// The last attempt's failure; `None` when the operation timeout
         /// ran out before a request of a compound call could be sent.
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<TransportError>,
         /// Attempts made.
         attempts: u32,
     },
@@ -89,7 +91,7 @@ pub enum Error {
     Transport {
         /// The last attempt's failure.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
         /// Attempts made.
         attempts: u32,
     },
@@ -175,14 +177,27 @@ impl Error {
     }
 
     /// Records what the call knows and the error alone may not: how many
-    /// attempts it made and the final status.
+    /// attempts it made, the final status, and why the last attempt got no
+    /// answer.
     pub(crate) fn with_report(mut self, report: CallReport) -> Self {
-        if let (
-            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. },
-            Some(known),
-        ) = (&mut self, report.status)
-        {
-            status.get_or_insert(known);
+        match (&mut self, report.status, report.failure) {
+            (
+                Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. },
+                Some(known),
+                _,
+            ) => {
+                status.get_or_insert(known);
+            }
+            (
+                Error::Timeout {
+                    source: Some(source),
+                    ..
+                }
+                | Error::Transport { source, .. },
+                _,
+                Some(failure),
+            ) => source.set_reason(&failure),
+            _ => {}
         }
         self.with_attempts(report.attempts)
     }
@@ -305,7 +320,7 @@ impl Error {
                 source: Some(source),
                 ..
             }
-            | Error::Transport { source, .. } => Outcome::of_transport(source),
+            | Error::Transport { source, .. } => Outcome::of_transport(source.reqwest()),
             Error::LiveRetrievalFailed(_) => Outcome::PassingFailure,
             other => match other.status() {
                 Some(status) => Outcome::Status(status),

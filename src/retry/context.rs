@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::operation::Operation;
 
 /// What happened over all attempts of one call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CallReport {
     /// Requests sent (or tried).
     pub attempts: u32,
@@ -27,6 +27,9 @@ pub(crate) struct CallReport {
     pub status: Option<u16>,
     /// The operation sent, once the attempt loop has it.
     pub operation: Option<&'static Operation>,
+    /// When the last attempt got no answer: why, in the words of the layer
+    /// that failed, made safe to show (see `Inner::failure_cause`).
+    pub failure: Option<Arc<str>>,
 }
 
 /// The context of one call.
@@ -72,7 +75,7 @@ pub(crate) fn scoped<F: Future>(
     audited: bool,
     call: F,
 ) -> impl Future<Output = (F::Output, CallReport)> {
-    let with_report = call.map(|output| (output, CONTEXT.with(|c| c.report.get())));
+    let with_report = call.map(|output| (output, CONTEXT.with(|c| c.report.take())));
     let context = Context {
         audited,
         ..nested(None, None)
@@ -89,12 +92,12 @@ pub(crate) fn audits_itself() -> bool {
 /// Hands the report of a finished call to its caller: through the context
 /// when the call runs inside [`scoped`], and on the response itself, so that
 /// `Error::from_api` can read it from an unexpected response.
-pub(crate) fn publish(report: CallReport, outcome: &mut reqwest::Result<reqwest::Response>) {
-    let _ = CONTEXT.try_with(|c| c.report.set(report));
+pub(crate) fn publish(report: &CallReport, outcome: &mut reqwest::Result<reqwest::Response>) {
+    let _ = CONTEXT.try_with(|c| c.report.set(report.clone()));
     // Only when it says more than a plain single attempt: inserting the
     // first extension allocates, on the hot path.
     if let (Ok(response), true) = (outcome, report.attempts > 1 || report.ambiguous) {
-        response.extensions_mut().insert(report);
+        response.extensions_mut().insert(report.clone());
     }
 }
 

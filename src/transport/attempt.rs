@@ -1,6 +1,8 @@
 //! The attempt loop every generated operation runs: send, classify,
 //! wait, send again, within the retry policy and the deadlines.
 
+use std::sync::Arc;
+
 use tokio::time::Instant;
 
 use super::{Inner, PassingFailure, sanitize, telemetry};
@@ -40,6 +42,7 @@ impl Inner {
                 .attempt(client, operation, request, passing_failures)
                 .await;
             connection_failed |= outcome.is_err();
+            let cause = outcome.as_ref().err().and_then(|e| self.failure_cause(e));
             let unsent = outcome.as_ref().is_err_and(retry::never_sent)
                 && unsent_resends < retry::MAX_UNSENT_RESENDS
                 && deadline.is_none_or(|d| Instant::now() < d);
@@ -48,6 +51,7 @@ impl Inner {
                     telemetry::log_attempt(
                         report.attempts,
                         &outcome,
+                        cause.as_deref(),
                         started.elapsed(),
                         None,
                         None,
@@ -67,14 +71,16 @@ impl Inner {
             telemetry::log_attempt(
                 report.attempts,
                 &outcome,
+                cause.as_deref(),
                 started.elapsed(),
                 api_id.as_deref(),
                 retry_in,
             );
             let Some((wait, copy, ambiguous)) = next else {
                 report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
+                report.failure = cause.map(Arc::from);
                 telemetry::record_outcome(&tracing::Span::current(), &outcome, report.attempts);
-                retry::publish(report, &mut outcome);
+                retry::publish(&report, &mut outcome);
                 return (outcome, report);
             };
             report.ambiguous |= ambiguous;

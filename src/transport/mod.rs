@@ -18,7 +18,7 @@ mod sanitize;
 mod telemetry;
 
 pub(crate) use sanitize::{BodyTooLarge, MAX_ERROR_BODY, read_bounded};
-pub(crate) use telemetry::operation_span;
+pub(crate) use telemetry::{operation_span, transport_error_type};
 
 /// `X-Auth-ID`, Vobiz's account header.
 pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");

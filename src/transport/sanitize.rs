@@ -8,6 +8,7 @@ use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING
 
 use super::Inner;
 use crate::redact::{REDACTED, Redactor};
+use crate::text::clean;
 
 /// At most this much of an error response body is kept: enough for any real
 /// error document, and a misbehaving server cannot make us buffer more.
@@ -72,6 +73,26 @@ impl Inner {
                 headers.append(name, value);
             }
         }
+    }
+}
+
+impl Inner {
+    /// Why a request got no answer, in the words of the deepest layer that
+    /// said (the OS: "Connection refused (os error 111)"; TLS: "invalid peer
+    /// certificate: UnknownIssuer"; DNS), because reqwest's own message
+    /// only names the URL. Those words can carry what a server sent (the
+    /// names in its certificate), so they are cleaned and redacted like an
+    /// answer. `None` when there is nothing below reqwest's message.
+    pub(super) fn failure_cause(&self, error: &reqwest::Error) -> Option<String> {
+        let mut deepest: &(dyn std::error::Error + 'static) = error;
+        while let Some(next) = deepest.source() {
+            deepest = next;
+        }
+        if std::ptr::addr_eq(deepest, error) {
+            return None;
+        }
+        let words = self.redactor.scrub_str(&deepest.to_string()).into_owned();
+        clean(&words)
     }
 }
 

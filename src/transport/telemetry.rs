@@ -26,10 +26,12 @@ pub(crate) fn operation_span(operation: &Operation, request: &reqwest::Request) 
 
 /// The per-attempt event, named after OpenTelemetry's HTTP conventions
 /// where they have a name. Only the status, timing and server-given id: the
-/// request (and so its headers) is never formatted.
+/// request (and so its headers) is never formatted. `cause` is a failure's
+/// root cause, already made safe (`Inner::failure_cause`).
 pub(super) fn log_attempt(
     attempt: u32,
     outcome: &reqwest::Result<reqwest::Response>,
+    cause: Option<&str>,
     elapsed: Duration,
     api_id: Option<&str>,
     retry_in: Option<Duration>,
@@ -50,6 +52,7 @@ pub(super) fn log_attempt(
             http.request.resend_count = resend_count,
             error.type = transport_error_type(e),
             vobiz.error = %e,
+            vobiz.error_cause = cause,
             vobiz.elapsed_ms = elapsed_ms,
             vobiz.retry_in_ms = retry_in_ms,
             "vobiz attempt failed"
@@ -58,7 +61,7 @@ pub(super) fn log_attempt(
 }
 
 /// OpenTelemetry's `error.type` for a failure without a response.
-fn transport_error_type(error: &reqwest::Error) -> &'static str {
+pub(crate) fn transport_error_type(error: &reqwest::Error) -> &'static str {
     if error.is_timeout() {
         "timeout"
     } else if error.is_connect() {
