@@ -55,8 +55,8 @@ fn reason(err: &vobiz::Error) -> &str {
     }
 }
 
-/// Promise: a refused certificate says so. reqwest's own message names only
-/// the URL; the reason names what TLS refused.
+/// Promise: a refused certificate says so, at once. reqwest's own message
+/// names only the URL; the reason names what TLS refused.
 #[tokio::test]
 async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
     let key = rcgen::generate_simple_self_signed(vec!["vobiz.test".to_owned()]).unwrap();
@@ -66,6 +66,10 @@ async fn untrusted_certificate_is_a_transport_error_and_sends_nothing() {
     assert!(reason(&err).contains("certificate"), "{err}");
     assert!(err.to_string().ends_with(reason(&err)), "{err}");
     assert!(seen.lock().unwrap().is_empty());
+    // Final: the client retries connection failures, but the same
+    // certificate would be refused again.
+    assert_eq!(err.attempts(), 1, "{err}");
+    assert!(!err.is_retryable());
 }
 
 proptest! {

@@ -46,16 +46,50 @@ impl Outcome {
 
     /// The outcome of a failure without an answer.
     pub(crate) fn of_transport(error: &reqwest::Error) -> Outcome {
-        if error.is_connect() {
+        if error.is_connect() && refused_certificate(error) {
+            // Final: asking again within seconds meets the same
+            // certificate, and the caller should hear so at once.
+            Outcome::Failed
+        } else if error.is_connect() {
             Outcome::Unconnected
         } else if error.is_timeout() || error.is_request() || error.is_body() {
-            // TLS failures count as connection failures in reqwest, so they
-            // are repeated too, harmlessly.
             Outcome::Lost
         } else {
             Outcome::Failed
         }
     }
+}
+
+/// Whether TLS refused the server's certificate (untrusted, expired, not
+/// for this name, or none presented). Recognised where rustls made the
+/// connection; with `native-tls` alone, such a failure is a connection
+/// failure and retried, harmlessly.
+fn refused_certificate(error: &reqwest::Error) -> bool {
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = source {
+            // rustls's error arrives inside `io::Error`s (tokio-rustls's,
+            // then hyper-util's), whose `source()` skips what they wrap.
+            let mut layer = e;
+            while let Some(inner) = layer
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                layer = inner;
+            }
+            if matches!(
+                layer.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+            ) {
+                return true;
+            }
+            source = e.source();
+        }
+    }
+    #[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]
+    let _ = error;
+    false
 }
 
 /// What one attempt's outcome means for the call.

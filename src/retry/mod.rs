@@ -5,7 +5,10 @@
 //!
 //! What is retried, and why:
 //! - **Connection failures** (nothing reached the server): always, whatever
-//!   the method.
+//!   the method. Except a certificate TLS refused (untrusted, expired, not
+//!   for this name), where rustls made the connection: asking again within
+//!   seconds meets the same certificate, so the caller hears at once. (With
+//!   `native-tls` alone it cannot be told apart, and is retried.)
 //! - **Timeouts, connections dropped after the request was written, 408,
 //!   429, 500, 502, 503, 504**: only for idempotent methods (DELETE, GET,
 //!   HEAD, PUT, OPTIONS, TRACE). The request may have reached the server, and
