@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Args, Clone)]
 struct Global {
     /// Print one JSON document (one JSON object per line for sweep and
-    /// enforce) instead of text.
+    /// enforce) instead of text; a failure too, as {"error": ...}.
     #[arg(long, global = true)]
     json: bool,
     /// Append one JSON line per state change to this file.
@@ -295,17 +295,17 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     output::init_tracing(cli.global.verbose);
+    let out = Out::new(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => return Failure::Failed(format!("cannot start: {e}")).exit(),
+        Err(e) => return Failure::Failed(format!("cannot start: {e}")).exit(&out),
     };
-    let out = Out::new(&cli.global);
     match runtime.block_on(run(cli.command, &cli.global, &out)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => failure.exit(),
+        Err(failure) => failure.exit(&out),
     }
 }
 

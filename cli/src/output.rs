@@ -5,6 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -17,27 +18,50 @@ pub enum Failure {
     Usage(String),
     /// An operation failed (exit 1).
     Failed(String),
+    /// The library's error: exit 2 if nothing was sent because of the input
+    /// or the configuration, 1 otherwise.
+    Api(Box<vobiz::Error>),
 }
 
 impl Failure {
-    /// Prints the one line and gives the exit code.
-    pub fn exit(self) -> ExitCode {
-        let (code, message) = match self {
-            Failure::Usage(m) => (2, m),
-            Failure::Failed(m) => (1, m),
+    /// The one line, without the `vobiz: ` prefix.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Usage(m) | Failure::Failed(m) => one_line(m),
+            Failure::Api(e) => one_line(&e.to_string()),
+        }
+    }
+
+    /// Prints the one line on stderr and, in JSON mode when the command
+    /// printed no document of its own, `{"error": ...}` on stdout (the
+    /// library's `Error::summary()`, or the kind `usage` or `failed` and the
+    /// message), so that a script always reads one document; gives the exit
+    /// code.
+    pub fn exit(self, out: &Out) -> ExitCode {
+        let message = self.message();
+        let (code, document) = match &self {
+            Failure::Usage(_) => (2, json!({"kind": "usage", "message": message})),
+            Failure::Failed(_) => (1, json!({"kind": "failed", "message": message})),
+            Failure::Api(e) => (
+                if e.is_invalid_input() || matches!(**e, vobiz::Error::Config(_)) {
+                    2
+                } else {
+                    1
+                },
+                error_json(e),
+            ),
         };
-        eprintln!("vobiz: {}", one_line(&message));
+        if out.json && !out.printed.load(Ordering::Relaxed) {
+            out.print("", &json!({ "error": document }));
+        }
+        eprintln!("vobiz: {message}");
         ExitCode::from(code)
     }
 }
 
 impl From<vobiz::Error> for Failure {
     fn from(e: vobiz::Error) -> Self {
-        if matches!(e, vobiz::Error::InvalidInput(_) | vobiz::Error::Config(_)) {
-            Failure::Usage(e.to_string())
-        } else {
-            Failure::Failed(e.to_string())
-        }
+        Failure::Api(Box::new(e))
     }
 }
 
@@ -78,6 +102,9 @@ pub struct Out {
     pub json: bool,
     audit: Option<Mutex<std::fs::File>>,
     audit_error: Option<String>,
+    /// Whether anything went to stdout: a failure's JSON document is
+    /// printed only if not, so that stdout never holds two.
+    printed: AtomicBool,
 }
 
 impl Out {
@@ -98,6 +125,7 @@ impl Out {
             json: global.json,
             audit,
             audit_error,
+            printed: AtomicBool::new(false),
         }
     }
 
@@ -112,6 +140,7 @@ impl Out {
 
     /// Prints `text` (text mode) or `value` (JSON mode) on stdout.
     pub fn print(&self, text: &str, value: &impl Serialize) {
+        self.printed.store(true, Ordering::Relaxed);
         let mut stdout = std::io::stdout().lock();
         let _ = if self.json {
             writeln!(
@@ -128,6 +157,7 @@ impl Out {
     /// document at the end).
     pub fn line(&self, text: &str) {
         if !self.json {
+            self.printed.store(true, Ordering::Relaxed);
             // A closed stdout (`| head`) is the reader's choice, not an error.
             let _ = writeln!(std::io::stdout(), "{text}");
         }

@@ -209,7 +209,7 @@ async fn pass(
     if let Some(url) = &args.rooms_from {
         match rooms_from(url).await {
             Ok(live) => names.extend(live),
-            Err(Failure::Failed(e) | Failure::Usage(e)) => eprintln!("vobiz: {e}"),
+            Err(failure) => eprintln!("vobiz: {}", failure.message()),
         }
     }
     match client.list_conferences().await {

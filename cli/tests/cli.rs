@@ -127,6 +127,54 @@ fn room_shows_run_time_and_members() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
 
+/// Promise: with `--json`, a command that fails still prints one JSON
+/// document, `{"error": ...}` (the library's error summary, or the kind
+/// `usage`), beside its one line on stderr and its exit code.
+#[test]
+fn json_failures_are_one_document_too() {
+    let s = sim(&[("standup", 1)]);
+    let doc = |r: &Run| -> Value {
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    let r = run(s.vobiz(&["--json", "room", "nope"]));
+    assert_eq!(r.code, 1);
+    let d = doc(&r);
+    assert_eq!(
+        (d["error"]["kind"].as_str(), d["error"]["status"].as_u64()),
+        (Some("not_found"), Some(404))
+    );
+
+    let refused = format!("http://127.0.0.1:{}", free_port());
+    let r = run(s.vobiz(&["--json", "--base-url", &refused, "room", "standup"]));
+    assert_eq!(r.code, 1);
+    let d = doc(&r);
+    assert_eq!(d["error"]["kind"], "transport");
+    assert_eq!(d["error"]["retryable"], true);
+    // It says why, not only which URL.
+    let message = d["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(message.contains("connection refused"), "{message}");
+
+    // No terminal and no --yes: refused before anything is sent.
+    let before = s.fake.requests().len();
+    let r = run(s.vobiz(&["--json", "hangup", "standup"]));
+    assert_eq!(r.code, 2);
+    assert_eq!(doc(&r)["error"]["kind"], "usage");
+    assert_eq!(s.fake.requests().len(), before);
+
+    // A command that printed its own document (each room's error in it)
+    // prints no second one: three 500s for the verifying GET, three for the
+    // DELETE.
+    s.fake.push_faults((0..6).map(|_| Fault::status(500)));
+    let r = run(s.vobiz(&["--json", "hangup", "standup", "--yes"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(d.get("error").is_none(), "{d}");
+    assert_eq!(d["rooms"][0]["error"]["status"], 500);
+}
+
 #[test]
 fn hangup_verifies_confirms_notifies_ends_and_logs() {
     let s = sim(&[("standup", 2), ("quiet", 0)]);
