@@ -20,8 +20,9 @@ pub(crate) enum Outcome {
     /// back: a timeout, or a connection lost with the request or response
     /// on the way.
     Lost,
-    /// Another failure without an answer (a body that could not be read as
-    /// a whole for a reason that will not pass, say).
+    /// Another failure without an answer, one that will not pass by
+    /// asking again: a certificate TLS refused, a body that could not be
+    /// read as a whole, say.
     Failed,
     /// An answer with this status.
     Status(u16),
