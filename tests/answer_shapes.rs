@@ -74,14 +74,6 @@ fn place(members: usize) -> impl Strategy<Value = Place> {
     ]
 }
 
-fn run<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
 /// The error of a 200 whose body does not fit.
 fn is_decode_of_200(err: &Error) -> bool {
     matches!(
@@ -132,7 +124,7 @@ proptest! {
                 (format!("members[{i}].{field}"), kind)
             }
         };
-        let err = run(async {
+        let err = common::block_on(async {
             let server = RawServer::start(common::NO_CONTENT).await;
             server.respond_with(200, body.to_string().as_bytes());
             client(&server).conference("r").details().await.unwrap_err()
@@ -153,7 +145,7 @@ proptest! {
         let i = at.index(names.len());
         let mut body = json!({"api_id": "a", "conferences": names});
         body["conferences"][i] = value;
-        let err = run(async {
+        let err = common::block_on(async {
             let server = RawServer::start(common::NO_CONTENT).await;
             server.respond_with(200, body.to_string().as_bytes());
             let c = client(&server);

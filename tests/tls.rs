@@ -86,7 +86,7 @@ proptest! {
         (before, after) in ("[a-z]{0,3}", "[a-z]{0,3}"),
     ) {
         let name = format!("{before}{token}{after}");
-        let (err, seen) = run(async {
+        let (err, seen) = common::block_on(async {
             let key = rcgen::generate_simple_self_signed(vec![name.clone(), format!("{name}.example")]).unwrap();
             let (addr, seen) = tls_server(&key).await;
             install_ring();
@@ -119,12 +119,4 @@ proptest! {
             prop_assert!(!text.contains(&token), "the token shown: {}", text);
         }
     }
-}
-
-fn run<T>(f: impl Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
 }

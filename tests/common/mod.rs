@@ -337,6 +337,16 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Runs `f` to completion on a runtime of its own: for property tests,
+/// whose cases are plain functions.
+pub fn block_on<T>(f: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
 /// A base URL whose connections are refused.
 pub fn refused_url() -> String {
     format!("http://127.0.0.1:{}", free_port())
