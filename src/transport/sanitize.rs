@@ -1,7 +1,8 @@
 //! An answer made safe to read before anything reads it: every header
 //! name and value and every body byte redacted (see `crate::redact`), an
 //! error body cut to [`MAX_ERROR_BODY`], a successful one bounded by the
-//! client's `max_response_body`.
+//! client's `max_response_body`; and, when no answer came, the failing
+//! layer's reason, redacted the same way.
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING};
@@ -74,9 +75,7 @@ impl Inner {
             }
         }
     }
-}
 
-impl Inner {
     /// Why a request got no answer, in the words of the deepest layer that
     /// said (the OS: "Connection refused (os error 111)"; TLS: "invalid peer
     /// certificate: UnknownIssuer"; DNS), because reqwest's own message
