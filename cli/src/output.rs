@@ -102,8 +102,8 @@ pub struct Out {
     pub json: bool,
     audit: Option<Mutex<std::fs::File>>,
     audit_error: Option<String>,
-    /// Whether anything went to stdout: a failure's JSON document is
-    /// printed only if not, so that stdout never holds two.
+    /// Whether a JSON document went to stdout: a failure's is printed only
+    /// if not, so that stdout never holds two.
     printed: AtomicBool,
 }
 
@@ -157,7 +157,6 @@ impl Out {
     /// document at the end).
     pub fn line(&self, text: &str) {
         if !self.json {
-            self.printed.store(true, Ordering::Relaxed);
             // A closed stdout (`| head`) is the reader's choice, not an error.
             let _ = writeln!(std::io::stdout(), "{text}");
         }
