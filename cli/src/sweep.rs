@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -64,11 +65,23 @@ fn read_names(file: &str) -> Result<Vec<String>, Failure> {
     names.map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
 }
 
+/// How long reading a receiver's live rooms may take.
+const ROOMS_FROM_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The live rooms a `vobiz callbacks serve` receiver knows, from its
 /// `/rooms` URL.
 pub async fn rooms_from(url: &str) -> Result<Vec<String>, Failure> {
     let failed = |e: String| Failure::Failed(format!("cannot read the rooms at {url}: {e}"));
-    let answer = reqwest::get(url).await.map_err(|e| failed(e.to_string()))?;
+    // Bounded: a receiver that hangs must not hang a cron job's pass.
+    let http = reqwest::Client::builder()
+        .timeout(ROOMS_FROM_TIMEOUT)
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    let answer = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
     if !answer.status().is_success() {
         return Err(failed(format!("HTTP {}", answer.status())));
     }

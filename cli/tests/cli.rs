@@ -747,3 +747,28 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
     let _ = receiver.kill();
     let _ = receiver.wait();
 }
+
+/// Promise: a receiver that accepts and never answers cannot hang a sweep
+/// (or a cron job's enforce pass): reading its rooms is bounded, and the
+/// sweep fails in one line, sending nothing.
+#[test]
+fn a_receiver_that_never_answers_does_not_hang_a_sweep() {
+    let s = sim(&[("standup", 1)]);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/rooms", silent.local_addr().unwrap());
+    let before = s.fake.request_count();
+    let mut cmd = s.vobiz(&["sweep", "--rooms-from", &url, "--yes"]);
+    // Unbounded, the sweep would wait forever: kill it (exit -1) long
+    // before that.
+    cmd.timeout(std::time::Duration::from_secs(60));
+    let r = run(cmd);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot read the rooms at"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(s.fake.request_count(), before);
+    drop(silent);
+}
