@@ -59,6 +59,9 @@ pub async fn start(token: String, port: u16, print: bool) -> Result<Arc<Receiver
 async fn accept(listener: tokio::net::TcpListener, receiver: Arc<Receiver>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors, say: give connections time to close
+            // rather than spin on the error.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
         let receiver = receiver.clone();
