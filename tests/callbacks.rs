@@ -291,3 +291,215 @@ fn a_room_lives_from_its_first_member_to_its_last() {
     ));
     assert_eq!(rooms.members("standup"), ["c-9"]);
 }
+
+/// Headers as a real Vobiz callback carries them: V3 and V2, each with its
+/// own nonce.
+fn both_signed(key: &str, base: &str, v3_nonce: &str, v2_nonce: &str) -> HeaderMap {
+    let mut headers = signed(Kind::V3, key, base, v3_nonce);
+    headers.extend(signed(Kind::V2, key, base, v2_nonce));
+    headers
+}
+
+const END_BODY: &[u8] = b"ConferenceAction=end&ConferenceUUID=u-1&ConferenceName=Weekly+Standup";
+
+/// Promise (issue 22, break 2): an empty or short key verifies nothing,
+/// whoever signed with it.
+#[test]
+fn an_empty_or_short_key_verifies_nothing() {
+    let base = "https://hooks.example.com/cb";
+    let nonce = "12345678901234567890";
+    for key in ["", "short"] {
+        let forged = signed(Kind::V3, key, base, nonce);
+        assert_eq!(
+            ConferenceEvent::from_request(key, base, &forged, END_BODY).unwrap_err(),
+            CallbackError::UnusableKey { min: 8 }
+        );
+        let forged = signed(Kind::MaV2, key, base, nonce);
+        assert_eq!(
+            ConferenceEvent::from_request_with_parent(TOKEN, key, base, &forged, END_BODY)
+                .unwrap_err(),
+            CallbackError::UnusableKey { min: 8 }
+        );
+    }
+}
+
+/// Promise (break 3): a signature is bound to its own scheme, URL and
+/// nonce; shifting characters between URL, separator and nonce is refused.
+#[test]
+fn nonces_cannot_be_shifted_between_schemes_or_into_the_path() {
+    let base = "https://hooks.example.com/events";
+    let nonce = "12345678901234567890";
+    // A V3 signature over URL.N, presented as V2 with the nonce `.N`.
+    let v3 = signed(Kind::V3, TOKEN, base, nonce);
+    let mut as_v2 = HeaderMap::new();
+    as_v2.insert("x-vobiz-signature-v2", v3["x-vobiz-signature-v3"].clone());
+    as_v2.insert(
+        "x-vobiz-signature-v2-nonce",
+        HeaderValue::from_str(&format!(".{nonce}")).unwrap(),
+    );
+    assert!(ConferenceEvent::from_request(TOKEN, base, &as_v2, END_BODY).is_err());
+    // ... or as V2 for the URL ending in `.` with the same nonce.
+    as_v2.insert(
+        "x-vobiz-signature-v2-nonce",
+        HeaderValue::from_static(nonce),
+    );
+    let dotted = format!("{base}.");
+    assert_eq!(
+        ConferenceEvent::from_request(TOKEN, &dotted, &as_v2, END_BODY).unwrap_err(),
+        CallbackError::WrongSignature
+    );
+    // A V2 signature for /events + 1N...: read as /events1 + N....
+    let v2 = signed(Kind::V2, TOKEN, base, nonce);
+    let mut shifted = v2.clone();
+    shifted.insert(
+        "x-vobiz-signature-v2-nonce",
+        HeaderValue::from_str(&nonce[1..]).unwrap(),
+    );
+    let longer = format!("{base}1");
+    assert_eq!(
+        ConferenceEvent::from_request(TOKEN, &longer, &shifted, END_BODY).unwrap_err(),
+        CallbackError::MalformedNonce {
+            header: "x-vobiz-signature-v2-nonce"
+        }
+    );
+    // Only 20 ASCII digits are a nonce, even when signed over.
+    for odd in [
+        "1234567890123456789",
+        "123456789012345678901",
+        "1234567890123456789a",
+        "１2345678901234567890",
+    ] {
+        let headers = signed(Kind::V2, TOKEN, base, odd);
+        assert!(matches!(
+            ConferenceEvent::from_request(TOKEN, base, &headers, END_BODY),
+            Err(CallbackError::MalformedNonce { .. })
+        ));
+    }
+}
+
+/// Promise (break 3, the rule): a malformed header counts as a wrong one;
+/// any one valid signature proves the request, whatever the others are.
+#[test]
+fn a_malformed_signature_header_counts_as_a_wrong_one() {
+    let base = "https://hooks.example.com/cb";
+    let good_v2 = signed(Kind::V2, TOKEN, base, "22222222222222222222");
+    for (v3, v3_nonce) in [
+        ("not base64!", "33333333333333333333"),
+        ("c2lnbmF0dXJl", "33333333333333333333"),
+        ("c2lnbmF0dXJl", "no nonce here"),
+    ] {
+        let mut headers = good_v2.clone();
+        headers.insert("x-vobiz-signature-v3", HeaderValue::from_static(v3));
+        headers.insert(
+            "x-vobiz-signature-v3-nonce",
+            HeaderValue::from_str(v3_nonce).unwrap(),
+        );
+        let event = ConferenceEvent::from_request(TOKEN, base, &headers, END_BODY).unwrap();
+        assert_eq!(event.nonce(), "22222222222222222222");
+        // With the valid one gone, the malformed one proves nothing.
+        headers.remove("x-vobiz-signature-v2");
+        assert!(ConferenceEvent::from_request(TOKEN, base, &headers, END_BODY).is_err());
+    }
+}
+
+/// Promise (breaks 3 and 4): every nonce a callback carries is remembered,
+/// so a replay that keeps one of its two signatures, with any body, is
+/// refused; the cache holds a bounded number.
+#[test]
+fn a_replay_keeping_one_signature_is_refused() {
+    let base = "https://hooks.example.com/cb";
+    let (n3, n2) = ("33333333333333333333", "22222222222222222222");
+    let original = both_signed(TOKEN, base, n3, n2);
+    let cache = NonceCache::new(std::time::Duration::from_secs(300));
+    let event = ConferenceEvent::from_request(TOKEN, base, &original, BODY).unwrap();
+    assert_eq!(event.nonces().collect::<Vec<_>>(), [n3, n2]);
+    cache.check(&event).unwrap();
+    for dropped in ["x-vobiz-signature-v3", "x-vobiz-signature-v2"] {
+        let mut replay = original.clone();
+        replay.remove(dropped);
+        replay.remove(format!("{dropped}-nonce"));
+        let replayed = ConferenceEvent::from_request(TOKEN, base, &replay, END_BODY).unwrap();
+        assert_eq!(cache.check(&replayed).unwrap_err(), CallbackError::Replayed);
+    }
+    let small = NonceCache::with_capacity(std::time::Duration::from_secs(300), 3);
+    for i in 0..10u8 {
+        let nonce = format!("{:020}", i);
+        let headers = signed(Kind::V3, TOKEN, base, &nonce);
+        let event = ConferenceEvent::from_request(TOKEN, base, &headers, BODY).unwrap();
+        small.check(&event).unwrap();
+    }
+    assert_eq!(small.len(), 3);
+}
+
+/// Promise (break 9): the signed `waitSound` request is told apart from a
+/// malformed callback, and changes no room.
+#[test]
+fn the_wait_sound_request_is_its_own_kind() {
+    let base = "https://hooks.example.com/wait";
+    let headers = signed(Kind::V3, TOKEN, base, "44444444444444444444");
+    let body = b"ConferenceAction=waitSound&Event=ConferenceRemoteSounds&ConferenceName=standup&CallUUID=c-1&From=1&To=2";
+    let event = ConferenceEvent::from_request(TOKEN, base, &headers, body).unwrap();
+    assert!(event.is_wait_sound());
+    assert_eq!(event.action(), &ConferenceAction::WaitSound);
+    let rooms = LiveRooms::new();
+    rooms.apply(&event);
+    assert_eq!(rooms.tracked(), 0);
+    // Another action without a ConferenceUUID is still malformed.
+    let other = b"ConferenceAction=enter&ConferenceName=standup";
+    assert_eq!(
+        ConferenceEvent::from_request(TOKEN, base, &headers, other).unwrap_err(),
+        CallbackError::MissingField("ConferenceUUID")
+    );
+}
+
+/// Promise (break 5): a member id Vobiz gives to the next caller does not
+/// make the registry lose a live room.
+#[test]
+fn a_reused_member_id_keeps_the_room_live() {
+    let rooms = LiveRooms::new();
+    let room = "ConferenceUUID=u-5&ConferenceName=standup";
+    let step = |action: &str, id: u8, call: &str| {
+        rooms.apply(&event(&format!(
+            "ConferenceAction={action}&{room}&ConferenceMemberID={id}&CallUUID={call}"
+        )));
+    };
+    step("enter", 1, "call-a");
+    step("enter", 2, "call-b");
+    step("exit", 1, "call-a");
+    step("enter", 1, "call-c");
+    step("exit", 2, "call-b");
+    assert_eq!(rooms.rooms(), ["standup"]);
+    assert_eq!(rooms.members("standup"), ["call-c"]);
+}
+
+/// Promise (break 6): rooms that ended are forgotten after the window;
+/// what is held is what is live.
+#[test]
+fn ended_rooms_are_forgotten_after_the_window() {
+    let rooms = LiveRooms::forgetting_after(std::time::Duration::ZERO);
+    for i in 0..2_000 {
+        let room = format!("ConferenceUUID=u-{i}&ConferenceName=r{i}");
+        rooms.apply(&event(&format!("ConferenceAction=start&{room}")));
+        rooms.apply(&event(&format!(
+            "ConferenceAction=enter&{room}&ConferenceMemberID=1&CallUUID=c{i}"
+        )));
+        if i % 100 != 0 {
+            rooms.apply(&event(&format!(
+                "ConferenceAction=exit&{room}&ConferenceMemberID=1&CallUUID=c{i}&ConferenceLastMember=true"
+            )));
+        }
+    }
+    assert_eq!(rooms.tracked(), 20);
+    assert_eq!(rooms.rooms().len(), 20);
+    assert_eq!(rooms.members("r100"), ["c100"]);
+    // Within the default window an ended room stays ended.
+    let kept = LiveRooms::new();
+    kept.apply(&event(
+        "ConferenceAction=end&ConferenceUUID=u-1&ConferenceName=r",
+    ));
+    kept.apply(&event(
+        "ConferenceAction=enter&ConferenceUUID=u-1&ConferenceName=r&CallUUID=c",
+    ));
+    assert!(!kept.is_live("r"));
+    assert_eq!(kept.tracked(), 1);
+}

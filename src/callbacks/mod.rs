@@ -15,24 +15,31 @@
 //! built for both.
 //!
 //! ```
-//! use vobiz::callbacks::{ConferenceAction, ConferenceEvent, LiveRooms};
-//! # let (token, url, headers, body) = ("token-1234", "https://x.example/cb", http::HeaderMap::new(), b"");
+//! use std::time::Duration;
+//! use vobiz::callbacks::{ConferenceEvent, LiveRooms, NonceCache};
+//! # let (token, public_url, headers, body) = ("token-1234", "https://hooks.example.com/cb", http::HeaderMap::new(), b"");
 //! let rooms = LiveRooms::new();
-//! match ConferenceEvent::from_request(token, url, &headers, body) {
+//! let seen = NonceCache::new(Duration::from_secs(300));
+//! // `public_url`: the URL Vobiz called (from your configuration), with the
+//! // request's path and query.
+//! match ConferenceEvent::from_request(token, public_url, &headers, body)
+//!     .and_then(|event| seen.check(&event).map(|()| event))
+//! {
 //!     Ok(event) => rooms.apply(&event),   // answer 200
 //!     Err(refused) => eprintln!("{refused}"), // answer 403; Vobiz retries
 //! }
 //! ```
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use serde::Serialize;
 
+mod nonce_cache;
 mod registry;
 mod signature;
 
+pub use nonce_cache::NonceCache;
 pub use registry::LiveRooms;
 pub use signature::sign;
 
@@ -50,6 +57,12 @@ pub enum CallbackError {
     #[error("the callback has a signature but no {header} header")]
     MissingNonce {
         /// The nonce header expected.
+        header: &'static str,
+    },
+    /// A nonce header is not the documented 20 ASCII digits.
+    #[error("the {header} header is not a nonce of 20 digits")]
+    MalformedNonce {
+        /// The nonce header.
         header: &'static str,
     },
     /// A signature header is not base64.
@@ -70,9 +83,18 @@ pub enum CallbackError {
     /// A field every conference callback has is missing.
     #[error("the callback has no {0}")]
     MissingField(&'static str),
-    /// The nonce was seen within the [`NonceCache`]'s window: a replay.
+    /// A nonce of the callback was seen within the [`NonceCache`]'s
+    /// window: a replay.
     #[error("the callback's nonce was already used")]
     Replayed,
+    /// The token (or parent token) given to verify with is shorter than a
+    /// client accepts: an empty or short key would let anybody sign. Every
+    /// callback is refused until the receiver is given the real token.
+    #[error("the token to verify callbacks with is shorter than {min} characters")]
+    UnusableKey {
+        /// The shortest token accepted.
+        min: usize,
+    },
 }
 
 /// What happened in the room.
@@ -88,6 +110,11 @@ pub enum ConferenceAction {
     Exit,
     /// The room ended (older docs only).
     End,
+    /// The request for the `waitSound` URL (`ConferenceAction=waitSound`):
+    /// not an event, but a request for the XML played to callers waiting
+    /// for the room to start. It carries no `ConferenceUUID`; answer it
+    /// with XML (`<Speak>`, `<Wait>`; an empty `<Response>` is silence).
+    WaitSound,
     /// Another action, as sent (Vobiz adds some, such as a digits match);
     /// never guessed into one of the above.
     Other(String),
@@ -100,6 +127,7 @@ impl ConferenceAction {
             "enter" => ConferenceAction::Enter,
             "exit" => ConferenceAction::Exit,
             "end" => ConferenceAction::End,
+            "waitSound" => ConferenceAction::WaitSound,
             other => ConferenceAction::Other(other.to_owned()),
         }
     }
@@ -114,13 +142,27 @@ pub struct ConferenceEvent {
     params: BTreeMap<String, String>,
     #[serde(skip)]
     nonce: String,
+    /// Every well-formed nonce the request carried, the signed one first.
+    #[serde(skip)]
+    nonces: Vec<String>,
 }
 
 impl ConferenceEvent {
-    /// Verifies a callback and parses it. `url` is the full URL Vobiz
-    /// requested, as your server received it (query included); `body` the
-    /// raw body (form-encoded for POST; empty for GET, whose parameters are
-    /// in the query). Answer 200 on `Ok`; on `Err`, 403, and Vobiz retries.
+    /// Verifies a callback and parses it. Answer 200 on `Ok`; on `Err`,
+    /// 403, and Vobiz retries. Pass every `Ok` through a [`NonceCache`] to
+    /// refuse replays: the body is not signed, so a replayed signature can
+    /// carry any body.
+    ///
+    /// - `token`: the account's auth token; shorter than a client accepts
+    ///   (an empty one, say) is [`CallbackError::UnusableKey`].
+    /// - `url`: the URL **Vobiz requested**, the one in your `callbackUrl`,
+    ///   with the request's path and query. Behind a proxy, tunnel or TLS
+    ///   terminator that is the public URL, not the one your server listens
+    ///   on: take its scheme, host and port from your configuration, never
+    ///   from the request's `Host` or `X-Forwarded-*` headers, which the
+    ///   caller writes.
+    /// - `body`: the raw body (form-encoded for POST; empty for GET, whose
+    ///   parameters are in the query).
     pub fn from_request(
         token: &str,
         url: &str,
@@ -151,31 +193,52 @@ impl ConferenceEvent {
         body: &[u8],
     ) -> Result<Self, CallbackError> {
         let nonce = signature::verify(token, parent, url, headers)?;
+        let mut nonces = signature::nonces(headers);
+        nonces.retain(|n| *n != nonce);
+        nonces.insert(0, nonce.clone());
         let query = url::Url::parse(url).map_err(|_| CallbackError::BadUrl)?;
         if std::str::from_utf8(body).is_err() {
             return Err(CallbackError::MalformedBody);
         }
         let mut params: BTreeMap<String, String> = query.query_pairs().into_owned().collect();
         params.extend(form_urlencoded::parse(body).into_owned());
-        for required in ["ConferenceName", "ConferenceUUID"] {
-            if params.get(required).is_none_or(String::is_empty) {
-                return Err(CallbackError::MissingField(required));
-            }
-        }
         let action = params
             .get("ConferenceAction")
             .map(|a| ConferenceAction::parse(a))
             .ok_or(CallbackError::MissingField("ConferenceAction"))?;
+        // The wait-audio request names the room but no conference id.
+        let required: &[&'static str] = match action {
+            ConferenceAction::WaitSound => &["ConferenceName"],
+            _ => &["ConferenceName", "ConferenceUUID"],
+        };
+        for &field in required {
+            if params.get(field).is_none_or(String::is_empty) {
+                return Err(CallbackError::MissingField(field));
+            }
+        }
         Ok(ConferenceEvent {
             action,
             params,
             nonce,
+            nonces,
         })
     }
 
-    /// The nonce the callback was signed with (for a [`NonceCache`]).
+    /// The nonce the callback was signed with.
     pub fn nonce(&self) -> &str {
         &self.nonce
+    }
+
+    /// Every well-formed nonce the request carried (V3's and V2's may
+    /// differ), the signed one first: what a [`NonceCache`] remembers.
+    pub fn nonces(&self) -> impl Iterator<Item = &str> {
+        self.nonces.iter().map(String::as_str)
+    }
+
+    /// Whether this is the `waitSound` request, which wants XML back
+    /// rather than a bare 200.
+    pub fn is_wait_sound(&self) -> bool {
+        self.action == ConferenceAction::WaitSound
     }
 
     /// What happened.
@@ -193,7 +256,7 @@ impl ConferenceEvent {
         self.get("ConferenceName").unwrap_or_default()
     }
 
-    /// `ConferenceUUID`.
+    /// `ConferenceUUID` (empty on the `waitSound` request, which has none).
     pub fn conference_uuid(&self) -> &str {
         self.get("ConferenceUUID").unwrap_or_default()
     }
@@ -265,35 +328,5 @@ impl ConferenceEvent {
             v if v.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
         }
-    }
-}
-
-/// Refuses a nonce seen within a window: Vobiz's callbacks carry no
-/// timestamp, so remembering nonces is the only way to stop a replay.
-#[derive(Debug)]
-pub struct NonceCache {
-    window: Duration,
-    seen: std::sync::Mutex<BTreeMap<String, Instant>>,
-}
-
-impl NonceCache {
-    /// Remembers nonces for `window` (Vobiz suggests a few minutes).
-    pub fn new(window: Duration) -> Self {
-        NonceCache {
-            window,
-            seen: std::sync::Mutex::default(),
-        }
-    }
-
-    /// Accepts `event` if its nonce was not seen within the window.
-    pub fn check(&self, event: &ConferenceEvent) -> Result<(), CallbackError> {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.retain(|_, at| now.saturating_duration_since(*at) < self.window);
-        if seen.contains_key(event.nonce()) {
-            return Err(CallbackError::Replayed);
-        }
-        seen.insert(event.nonce().to_owned(), now);
-        Ok(())
     }
 }

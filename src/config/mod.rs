@@ -320,7 +320,7 @@ fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
 /// The shortest auth token accepted. Vobiz's are far longer; a shorter
 /// one would be spelled by ordinary text, and could not be kept out of what
 /// a server sends back without mangling it (see `crate::redact`).
-const MIN_TOKEN_LEN: usize = 8;
+pub(crate) const MIN_TOKEN_LEN: usize = 8;
 
 /// A credential as a header value: non-empty, and marked sensitive so that
 /// reqwest and `http` never print it.

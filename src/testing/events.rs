@@ -60,6 +60,13 @@ pub(super) fn exited(state: &State, room: &RoomId, member: &FakeMember, last: bo
     send(state, room, "exit", &fields);
 }
 
+/// A random 20-digit nonce, the documented form.
+fn nonce() -> String {
+    (0..20)
+        .map(|_| char::from(b'0' + fastrand::u8(0..10)))
+        .collect()
+}
+
 fn send(state: &State, room: &RoomId, action: &str, fields: &[(&str, String)]) {
     let callbacks = super::state::lock(&state.callbacks);
     let Some(callbacks) = callbacks.as_ref() else {
@@ -73,12 +80,11 @@ fn send(state: &State, room: &RoomId, action: &str, fields: &[(&str, String)]) {
         form.append_pair(name, value);
     }
     let body = form.finish();
-    let nonce: String = (0..20)
-        .map(|_| char::from(b'0' + fastrand::u8(0..10)))
-        .collect();
+    // Each signature has its own nonce, as in a callback Vobiz sent.
+    let (nonce, v2_nonce) = (nonce(), nonce());
     let base = callbacks.url.split(['?', '#']).next().unwrap_or_default();
     let v3 = crate::callbacks::sign(&state.auth_token, &format!("{base}.{nonce}"));
-    let v2 = crate::callbacks::sign(&state.auth_token, &format!("{base}{nonce}"));
+    let v2 = crate::callbacks::sign(&state.auth_token, &format!("{base}{v2_nonce}"));
     let request = callbacks
         .client
         .post(&callbacks.url)
@@ -87,7 +93,7 @@ fn send(state: &State, room: &RoomId, action: &str, fields: &[(&str, String)]) {
         .header("x-vobiz-signature-v3", v3)
         .header("x-vobiz-signature-v3-nonce", &nonce)
         .header("x-vobiz-signature-v2", v2)
-        .header("x-vobiz-signature-v2-nonce", &nonce)
+        .header("x-vobiz-signature-v2-nonce", &v2_nonce)
         .body(body);
     // A receiver that is down loses the event, as Vobiz's would after its
     // retries.
