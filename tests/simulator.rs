@@ -138,3 +138,47 @@ async fn every_operation_of_the_spec_is_simulated() {
         assert_eq!(sent.method, op.method(), "{}", op.id());
     }
 }
+
+/// Promise (issue 22, break 9): the requests the simulator keeps are
+/// bounded in bytes heads included, so large headers cannot grow it
+/// without bound.
+#[tokio::test]
+async fn kept_requests_count_their_heads_toward_the_bound() {
+    use vobiz::testing::{FAKE_AUTH_TOKEN, MAX_RECORDED_BYTES};
+    let fake = FakeVobiz::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let padding = "p".repeat(128 * 1024);
+    let url = format!(
+        "{}/api/v1/Account/{FAKE_AUTH_ID}/Conference/",
+        fake.base_url()
+    );
+    // 24 MiB of heads, over the 16 MiB bound.
+    for _ in 0..192 {
+        let answer = http
+            .get(&url)
+            .header("x-auth-id", FAKE_AUTH_ID)
+            .header("x-auth-token", FAKE_AUTH_TOKEN)
+            .header("x-padding", &padding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    let kept: usize = fake
+        .requests()
+        .iter()
+        .map(|r| {
+            let head: usize = r
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len())
+                .sum();
+            head + r.body.len() + r.method.len() + r.target.len()
+        })
+        .sum();
+    assert!(kept <= MAX_RECORDED_BYTES, "{kept} bytes kept");
+    assert!(
+        kept > MAX_RECORDED_BYTES / 2,
+        "the newest are still kept: {kept}"
+    );
+}

@@ -33,7 +33,14 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .to_xml()?;
     say!("0. The answer XML that puts a caller in the room:\n   {answer}");
-    let receiver = crate::receiver::start(vobiz::testing::FAKE_AUTH_TOKEN.to_owned(), 0, false)
+    let settings = crate::receiver::Settings {
+        token: vobiz::testing::FAKE_AUTH_TOKEN.to_owned(),
+        port: 0,
+        public_url: None,
+        rooms_token: None,
+        print: false,
+    };
+    let receiver = crate::receiver::start(settings)
         .await
         .map_err(|_| "cannot start the callback receiver")?;
     fake.send_callbacks_to(format!("{}/conference-events", receiver.base))?;

@@ -97,11 +97,19 @@ struct CallbacksArgs {
 #[derive(Subcommand)]
 enum CallbacksAction {
     /// A verified receiver on 127.0.0.1: one JSON line per event on stdout,
-    /// 403 for a forged one, the live rooms at `GET /rooms`.
+    /// 403 for a forged or replayed one, the live rooms at `GET /rooms` for
+    /// a caller with `Authorization: Bearer $VOBIZ_ROOMS_TOKEN` (off when
+    /// that is unset).
     Serve {
         /// The port on 127.0.0.1.
         #[arg(long, default_value_t = 4020)]
         port: u16,
+        /// The public base URL Vobiz calls, when a proxy, tunnel or TLS
+        /// terminator forwards to this port (scheme, host, optional port and
+        /// path prefix; the request's path is appended). Signatures are
+        /// checked against it. Without it only loopback callers verify.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -319,8 +327,8 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         }
         Command::Xml(args) => return commands::xml(args, out),
         Command::Callbacks(CallbacksArgs {
-            action: CallbacksAction::Serve { port },
-        }) => return receiver::serve(port, out).await,
+            action: CallbacksAction::Serve { port, public_url },
+        }) => return receiver::serve(port, public_url, out).await,
         _ => {}
     }
     let client = output::client(global)?;

@@ -67,9 +67,11 @@ fn read_names(file: &str) -> Result<Vec<String>, Failure> {
 
 /// How long reading a receiver's live rooms may take.
 const ROOMS_FROM_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest answer read from a receiver, as the library bounds Vobiz's.
+const ROOMS_FROM_MAX: usize = 4 * 1024 * 1024;
 
 /// The live rooms a `vobiz callbacks serve` receiver knows, from its
-/// `/rooms` URL.
+/// `/rooms` URL, asked with `VOBIZ_ROOMS_TOKEN` as the receiver wants it.
 pub async fn rooms_from(url: &str) -> Result<Vec<String>, Failure> {
     let failed = |e: String| Failure::Failed(format!("cannot read the rooms at {url}: {e}"));
     // Bounded: a receiver that hangs must not hang a cron job's pass.
@@ -77,22 +79,40 @@ pub async fn rooms_from(url: &str) -> Result<Vec<String>, Failure> {
         .timeout(ROOMS_FROM_TIMEOUT)
         .build()
         .map_err(|e| failed(e.to_string()))?;
-    let answer = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    if !answer.status().is_success() {
-        return Err(failed(format!("HTTP {}", answer.status())));
+    let mut request = http.get(url);
+    if let Some(token) = crate::receiver::rooms_token()? {
+        request = request.bearer_auth(token);
     }
-    let doc: serde_json::Value = answer.json().await.map_err(|e| failed(e.to_string()))?;
+    let mut answer = request.send().await.map_err(|e| failed(e.to_string()))?;
+    match answer.status() {
+        s if s.is_success() => {}
+        s if s == reqwest::StatusCode::UNAUTHORIZED => {
+            return Err(failed(format!(
+                "HTTP {s}; set VOBIZ_ROOMS_TOKEN to the receiver's"
+            )));
+        }
+        s => return Err(failed(format!("HTTP {s}"))),
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| failed(e.to_string()))? {
+        if body.len() + chunk.len() > ROOMS_FROM_MAX {
+            return Err(failed(format!("the answer is over {ROOMS_FROM_MAX} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| failed(e.to_string()))?;
     let rooms = doc["rooms"]
         .as_array()
         .ok_or_else(|| failed("no `rooms` list".to_owned()))?;
-    Ok(rooms
+    rooms
         .iter()
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect())
+        .map(|r| {
+            r.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| failed("a room that is not a name".to_owned()))
+        })
+        .collect()
 }
 
 /// The progress bar on stderr, drawn only when stderr is a terminal.

@@ -43,6 +43,14 @@ pub use nonce_cache::NonceCache;
 pub use registry::LiveRooms;
 pub use signature::sign;
 
+/// Whether `token` can verify callbacks: at least as long as a client
+/// accepts for a token ([`CallbackError::UnusableKey`] if not). Check it
+/// when a receiver starts, so that it refuses to start rather than answer
+/// every callback 403.
+pub fn check_key(token: &str) -> Result<(), CallbackError> {
+    signature::usable_key(token)
+}
+
 /// Why a callback was refused. Its message says which check failed and
 /// never shows the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 
-use super::server::Dropped;
+use super::serve::Dropped;
 use super::state::State;
 use super::{RecordedRequest, replies, vobiz};
 

@@ -90,11 +90,13 @@ mod events;
 mod faults;
 mod replies;
 mod routing;
+mod serve;
 mod server;
 mod state;
 mod vobiz;
 
 pub use faults::Fault;
+pub use serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 use state::{Room, State, lock};
 
 /// The auth ID [`FakeVobiz::start`] accepts.
@@ -184,8 +186,8 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// How many requests [`FakeVobiz::requests`] keeps, the newest.
 pub const MAX_RECORDED_REQUESTS: usize = 10_000;
-/// How many bytes of request bodies [`FakeVobiz::requests`] keeps, the
-/// newest requests' first.
+/// How many bytes of requests, heads and bodies, [`FakeVobiz::requests`]
+/// keeps, the newest requests' first.
 pub const MAX_RECORDED_BYTES: usize = 16 * 1024 * 1024;
 
 /// A running simulator; it stops when dropped.

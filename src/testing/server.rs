@@ -1,20 +1,17 @@
-//! Accepting connections and reading requests, within bounds: a failed
-//! `accept` is retried, heads and bodies must arrive in time, bodies are
-//! bounded, and only authenticated requests are kept.
+//! The simulator's requests, served by the shared bounded loop
+//! ([`super::serve`]): each is counted, checked, kept if authenticated,
+//! and answered (or dropped) as its scripted fault says.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use http_body_util::Full;
+use hyper::{Response, StatusCode};
 use tokio::net::TcpListener;
 
+use super::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 use super::state::{State, lock};
 use super::{MAX_REQUEST_BODY, READ_TIMEOUT, RecordedRequest, faults, replies, vobiz};
 
@@ -36,66 +33,34 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The connection is closed without an answer.
-#[derive(Debug)]
-pub(super) struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by a scripted fault")
-    }
-}
-
-impl std::error::Error for Dropped {}
+/// The simulator's bounds: [`READ_TIMEOUT`], [`MAX_REQUEST_BODY`], and
+/// connections well under a default descriptor limit of 1,024.
+const LIMITS: ServeLimits = ServeLimits {
+    read_timeout: READ_TIMEOUT,
+    max_body: MAX_REQUEST_BODY,
+    max_connections: 512,
+};
 
 pub(super) async fn serve(listener: TcpListener, state: Arc<State>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            // Out of descriptors, or a connection reset before it was
-            // accepted: the listener is still good. Say so, give
-            // connections time to close, and go on.
-            Err(e) => {
-                tracing::warn!(error = %e, "vobiz simulator: accept failed; retrying");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, state.clone()));
-            // A client hanging up mid-request is its business, not an error here.
-            let _ = http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    serve_bounded(listener, LIMITS, move |parts, body| {
+        handle(parts, body, state.clone())
+    })
+    .await;
 }
 
 async fn handle(
-    req: Request<Incoming>,
+    parts: http::request::Parts,
+    body: Result<Bytes, BodyTooLarge>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let _in_flight = InFlight::enter(&state);
     state.received.fetch_add(1, Ordering::SeqCst);
-    let (parts, body) = req.into_parts();
-    let limited = http_body_util::Limited::new(body, MAX_REQUEST_BODY);
-    let body = match tokio::time::timeout(READ_TIMEOUT, limited.collect()).await {
-        Ok(Ok(body)) => body.to_bytes(),
-        Ok(Err(e))
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            return Ok(replies::error(
-                &state,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large for the simulator",
-            ));
-        }
-        // Cut short or too slow: nobody is waiting for an answer.
-        Ok(Err(_)) | Err(_) => return Err(Dropped),
+    let Ok(body) = body else {
+        return Ok(replies::error(
+            &state,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large for the simulator",
+        ));
     };
     let recorded = RecordedRequest {
         method: parts.method.to_string(),

@@ -40,19 +40,30 @@ impl Room {
 #[derive(Debug, Default)]
 pub(super) struct Log {
     pub(super) requests: VecDeque<RecordedRequest>,
-    /// The bytes of the kept requests' bodies.
+    /// The bytes of the kept requests, heads and bodies.
     pub(super) bytes: usize,
     pub(super) faults: VecDeque<Fault>,
+}
+
+/// What a kept request costs: its body and its head, whose headers a
+/// client chooses as freely as the body.
+fn recorded_size(request: &RecordedRequest) -> usize {
+    let head: usize = request
+        .headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    request.body.len() + request.method.len() + request.target.len() + head
 }
 
 impl Log {
     /// Keeps `request`, forgetting the oldest beyond the bounds.
     pub(super) fn keep(&mut self, request: RecordedRequest) {
-        self.bytes += request.body.len();
+        self.bytes += recorded_size(&request);
         self.requests.push_back(request);
         while self.requests.len() > MAX_RECORDED_REQUESTS || self.bytes > MAX_RECORDED_BYTES {
             match self.requests.pop_front() {
-                Some(old) => self.bytes -= old.body.len(),
+                Some(old) => self.bytes -= recorded_size(&old),
                 None => break,
             }
         }
