@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
-use crate::output::{self, AuditRecord, Failure, Out};
+use crate::output::{self, AuditRecord, Failure, Out, shown};
 use crate::{
     Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs, XmlArgs,
     XmlElement,
@@ -17,7 +17,8 @@ const LIST_CAVEAT: &str =
 pub async fn rooms(client: &Client, out: &Out) -> Result<(), Failure> {
     let names = client.list_conferences().await?;
     out.note(LIST_CAVEAT);
-    out.print(&names.join("\n"), &json!({ "conferences": names }));
+    let text: Vec<String> = names.iter().map(|n| shown(n)).collect();
+    out.print(&text.join("\n"), &json!({ "conferences": names }));
     Ok(())
 }
 
@@ -25,7 +26,7 @@ pub async fn room(client: &Client, out: &Out, name: &str) -> Result<(), Failure>
     let details = client.conference(name).details().await?;
     let mut text = format!(
         "{}: {} members, running for {}\n{:<6} {:<6} {:<6} {:<16} {:<16} {:<20} joined for",
-        details.name(),
+        shown(details.name()),
         details.member_count(),
         human(details.run_time()),
         "id",
@@ -38,12 +39,12 @@ pub async fn room(client: &Client, out: &Out, name: &str) -> Result<(), Failure>
     for m in details.members() {
         text.push_str(&format!(
             "\n{:<6} {:<6} {:<6} {:<16} {:<16} {:<20} {}",
-            m.id(),
+            shown(m.id()),
             m.muted(),
             m.deaf(),
-            m.from().unwrap_or("-"),
-            m.to().unwrap_or("-"),
-            m.caller_name().unwrap_or("-"),
+            shown(m.from().unwrap_or("-")),
+            shown(m.to().unwrap_or("-")),
+            shown(m.caller_name().unwrap_or("-")),
             human(m.join_time())
         ));
     }
@@ -92,10 +93,11 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
     // Verify: what each room is, before anyone decides.
     let mut verified = Vec::new();
     for name in &args.names {
+        let shown_name = shown(name);
         let line = match client.conference(name).details().await {
             Ok(d) => {
                 let line = format!(
-                    "{name}: {} members, running for {}",
+                    "{shown_name}: {} members, running for {}",
                     d.member_count(),
                     human(d.run_time())
                 );
@@ -104,11 +106,11 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
             }
             Err(e) if e.is_not_found() => {
                 verified.push(json!({"name": name, "details": null}));
-                format!("{name}: not active")
+                format!("{shown_name}: not active")
             }
             Err(e) => {
                 verified.push(json!({"name": name, "error": output::error_json(&e)}));
-                format!("{name}: could not verify ({e})")
+                format!("{shown_name}: could not verify ({e})")
             }
         };
         out.note(&line);
@@ -122,7 +124,7 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
         audit_ending(out, client, "hangup", name, &result);
         match result {
             Ok(outcome) => {
-                out.line(&format!("{name}: {outcome}"));
+                out.line(&format!("{}: {outcome}", shown(name)));
                 report.push(json!({"name": name, "outcome": outcome}));
             }
             Err(e) => {
@@ -130,7 +132,7 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
                 if e.is_invalid_input() && args.names.len() == 1 {
                     return Err(e.into());
                 }
-                eprintln!("vobiz: {name}: {e}");
+                eprintln!("vobiz: {}: {e}", shown(name));
                 report.push(json!({"name": name, "error": output::error_json(&e)}));
             }
         }
@@ -148,8 +150,17 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
     }
 }
 
-pub async fn hangup_all(client: &Client, out: &Out, yes: bool) -> Result<(), Failure> {
+pub async fn hangup_all(client: &Client, out: &Out, args: HangupArgs) -> Result<(), Failure> {
     out.check_audit()?;
+    if args.notice.url.is_some() {
+        // Vobiz's Hang Up All names no room to play it to.
+        return Err(Failure::Usage(
+            "--all cannot play a notice: Vobiz ends every room at once. Name the rooms \
+             (`hangup ROOM... --notice URL`) or leave out --notice; nothing was sent"
+                .to_owned(),
+        ));
+    }
+    let yes = args.yes;
     let question = format!(
         "This ends EVERY conference on account {}.",
         client.auth_id()
@@ -181,7 +192,6 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
     };
     let ids: Vec<String> = rest.cloned().collect();
     let room = client.conference(&args.room);
-    let selector = select(&room, args.all, &args.except, ids, out).await?;
     let (name, destructive) = match args.action {
         MemberAction::Mute => ("mute", false),
         MemberAction::Unmute => ("unmute", false),
@@ -192,6 +202,11 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         MemberAction::Play => ("play", false),
         MemberAction::StopAudio => ("stop-audio", false),
     };
+    if destructive {
+        // Before --except reads the room: refused means nothing was sent.
+        output::must_be_able_to_confirm(args.yes, name)?;
+    }
+    let selector = select(&room, args.all, &args.except, ids, out).await?;
     if destructive {
         let question = format!("{name} members {selector} of {}?", args.room);
         output::confirm(args.yes, &question, "yes")?;
@@ -218,7 +233,11 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         api_id: api_id.as_deref(),
     });
     let done = result?;
-    let text = format!("{name} {shown} in {}: applied", args.room);
+    let text = format!(
+        "{name} {} in {}: applied",
+        output::shown(&shown),
+        output::shown(&args.room)
+    );
     out.print(
         &text,
         &json!({"room": args.room, "action": name, "outcome": done}),

@@ -15,6 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod commands;
 mod demo;
+mod enforce;
+mod names;
 mod output;
 mod receiver;
 mod simulator;
@@ -266,9 +268,13 @@ struct EnforceArgs {
     /// receiver (its `/rooms` URL), read on every pass.
     #[arg(long, value_name = "URL")]
     rooms_from: Option<String>,
-    /// One pass, then exit (for cron).
+    /// One pass, then exit (for cron): 0 only when every room it was asked
+    /// to look at was checked and every one over the limit was ended.
     #[arg(long)]
     once: bool,
+    /// Rooms ended (and notices played) at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
     /// Report what would be ended, and end nothing.
     #[arg(long)]
     dry_run: bool,
@@ -335,12 +341,12 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
     match command {
         Command::Rooms => commands::rooms(&client, out).await,
         Command::Room { name } => commands::room(&client, out, &name).await,
-        Command::Hangup(args) if args.all => commands::hangup_all(&client, out, args.yes).await,
+        Command::Hangup(args) if args.all => commands::hangup_all(&client, out, args).await,
         Command::Hangup(args) => commands::hangup(&client, out, args).await,
         Command::Members(args) => commands::members(&client, out, args).await,
         Command::Record(args) => commands::record(&client, out, args).await,
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
-        Command::Enforce(args) => sweep::enforce(&client, out, args).await,
+        Command::Enforce(args) => enforce::enforce(&client, out, args).await,
         Command::Simulator(_) | Command::Demo | Command::Xml(_) | Command::Callbacks(_) => Ok(()),
     }
 }

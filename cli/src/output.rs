@@ -252,3 +252,52 @@ pub fn must_be_able_to_confirm(yes: bool, what: &str) -> Result<(), Failure> {
         )))
     }
 }
+
+/// A name as shown to a person: control, bidirectional and invisible
+/// characters written as `\u{..}` escapes, so that a name cannot start a
+/// line of its own, move the cursor or reverse the text around it. JSON
+/// escapes them already.
+pub fn shown(name: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}' | '\u{feff}')
+    };
+    if !name.chars().any(hidden) {
+        return name.to_owned();
+    }
+    name.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// How many names a confirmation lists before it says how many more.
+const LISTED: usize = 20;
+
+/// Permission to end `names`: the question says how many, and on a
+/// terminal the first 20 are listed above it.
+pub fn confirm_rooms(yes: bool, question: &str, names: &[String]) -> Result<(), Failure> {
+    if !yes && can_ask() {
+        for name in names.iter().take(LISTED) {
+            eprintln!("  {}", shown(name));
+        }
+        if names.len() > LISTED {
+            eprintln!("  ... and {} more", names.len() - LISTED);
+        }
+    }
+    confirm(yes, &format!("{question} ({} room(s))", names.len()), "yes")
+}
+
+/// The line that stops a batch when Vobiz refuses the credentials: every
+/// other call would be refused the same way.
+pub fn credentials_refused(e: &vobiz::Error) -> Failure {
+    Failure::Failed(format!(
+        "Vobiz refused the credentials ({e}); check VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN. Stopped"
+    ))
+}

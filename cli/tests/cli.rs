@@ -279,12 +279,6 @@ fn record_starts_and_stops() {
     assert_eq!(r.code, 1, "nothing to stop: {}", r.stderr);
 }
 
-fn names_file(dir: &tempfile::TempDir, names: &[String]) -> String {
-    let path = dir.path().join("names.txt");
-    std::fs::write(&path, names.join("\n")).unwrap();
-    path.to_str().unwrap().to_owned()
-}
-
 /// A simulator and a file naming `total` rooms `room-0`...; those for which
 /// `live` holds are active.
 fn rooms_to_sweep(total: usize, live: impl Fn(usize) -> bool) -> (Sim, tempfile::TempDir, String) {
@@ -314,7 +308,7 @@ fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         r.stderr.trim(),
-        "swept 60: 20 ended, 40 not active, 0 gone after retry, 0 failed"
+        "swept 60: 20 ended, 40 not active, 0 gone after retry, 0 failed, 0 not tried"
     );
     assert!(
         !r.stderr.contains('█'),
@@ -395,7 +389,9 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
         &extra,
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let lines = json_lines(&r.stdout);
+    let mut lines = json_lines(&r.stdout);
+    let summary = lines.pop().unwrap();
+    assert_eq!(summary["summary"]["endings"]["ended"], 2, "{}", r.stdout);
     assert_eq!(lines.len(), 2, "{}", r.stdout);
     assert!(
         lines.iter().all(|l| l["outcome"] == "ended"),

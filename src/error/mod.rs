@@ -248,6 +248,13 @@ impl Error {
         matches!(self.cause(), Error::NotFound(_))
     }
 
+    /// True for a 401 or 403: Vobiz refused the credentials (or this
+    /// account's access). Every other call with the same client will be
+    /// refused too, so a batch should stop rather than repeat it.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self.cause(), Error::Unauthorized(_) | Error::Forbidden(_))
+    }
+
     /// OpenTelemetry's `error.type` for this error: the status code for an
     /// answer, else a short name of the kind.
     pub(crate) fn error_type(&self) -> std::borrow::Cow<'static, str> {

@@ -2,11 +2,12 @@
 //! shared response to rate limiting.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 
 use crate::retry::{self, Gate};
-use crate::{Client, Error, Hangup};
+use crate::{Client, Error, Hangup, MemberSelector};
 
 impl Client {
     /// Ends every named conference that is active, with at most
@@ -55,5 +56,65 @@ impl Client {
                 }
             })
             .buffer_unordered(concurrency.max(1))
+    }
+
+    /// [`hangup_conferences`](Self::hangup_conferences) with a notice, as
+    /// the hang-up page advises before ending rooms: plays `audio_url` to
+    /// every member of every named room (at most `concurrency` requests in
+    /// flight), waits `grace` once for the whole batch, then ends the rooms
+    /// the notice reached, yielding each name with its outcome.
+    ///
+    /// A room that is not active when the notice is played is still asked
+    /// to end (`Ok(Hangup::NotActive)` if it is gone). A room whose notice
+    /// failed otherwise is not ended: its outcome is that error, so nobody
+    /// is cut off without the warning the caller chose to give. The names
+    /// are read whole first, since every notice plays before any ending.
+    /// The URL is checked before anything is sent, as
+    /// [`Members::play`](crate::Members::play) checks it.
+    pub fn hangup_conferences_with_notice<I>(
+        &self,
+        names: I,
+        audio_url: &str,
+        grace: Duration,
+        concurrency: usize,
+    ) -> impl Stream<Item = (String, Result<Hangup, Error>)> + Send + use<I>
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let client = self.clone();
+        let audio_url = audio_url.to_owned();
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        let batch = async move {
+            let gate = Arc::new(Gate::default());
+            let played: Vec<(String, Result<(), Error>)> = futures_util::stream::iter(names)
+                .map(|name| {
+                    let (client, gate, url) = (client.clone(), gate.clone(), audio_url.clone());
+                    async move {
+                        gate.wait_open().await;
+                        let notice = client.conference(&name).members(MemberSelector::all());
+                        let played = match retry::paced(gate, notice.play(&url)).await {
+                            Err(e) if !e.is_not_found() => Err(e),
+                            _ => Ok(()),
+                        };
+                        (name, played)
+                    }
+                })
+                .buffer_unordered(concurrency.max(1))
+                .collect()
+                .await;
+            let (heard, unheard): (Vec<_>, Vec<_>) =
+                played.into_iter().partition(|(_, played)| played.is_ok());
+            if !heard.is_empty() {
+                tokio::time::sleep(grace).await;
+            }
+            let refused = unheard
+                .into_iter()
+                .filter_map(|(name, played)| Some((name, Err(played.err()?))));
+            futures_util::stream::iter(refused).chain(
+                client.hangup_conferences(heard.into_iter().map(|(name, _)| name), concurrency),
+            )
+        };
+        futures_util::stream::once(batch).flatten()
     }
 }

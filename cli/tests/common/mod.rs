@@ -146,3 +146,10 @@ pub fn says(lines: &std::sync::mpsc::Receiver<String>, text: &str) -> bool {
     let wait = std::time::Duration::from_secs(20);
     std::iter::from_fn(|| lines.recv_timeout(wait).ok()).any(|line| line.contains(text))
 }
+
+/// A file in `dir` naming `names`, one a line.
+pub fn names_file(dir: &tempfile::TempDir, names: &[String]) -> String {
+    let path = dir.path().join("names.txt");
+    std::fs::write(&path, names.join("\n")).unwrap();
+    path.to_str().unwrap().to_owned()
+}

@@ -1,0 +1,225 @@
+//! `enforce`: the hang-up page's time limits, on a schedule. Each pass
+//! looks at every room it can learn of (Vobiz's list, which is
+//! inconclusive, the names given and a receiver's registry), ends those
+//! over the limit, concurrently and after one grace period for the batch
+//! when there is a notice, and says what it could not check: a pass that
+//! could not look everywhere it was asked to never exits 0.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use serde::Serialize;
+use serde_json::json;
+use vobiz::{Client, Hangup};
+
+use crate::EnforceArgs;
+use crate::commands::{audit_ending, human};
+use crate::names::{read_names, rooms_from};
+use crate::output::{self, Failure, Out, shown};
+use crate::sweep::Summary;
+
+/// One pass, counted.
+#[derive(Serialize)]
+struct PassSummary {
+    /// Rooms whose run time was read (or that were found not active).
+    checked: usize,
+    /// Rooms, and sources of rooms, that could not be checked.
+    could_not_check: usize,
+    /// Rooms over the limit.
+    over_limit: usize,
+    /// What became of those the pass set out to end (none in a dry run).
+    endings: Summary,
+}
+
+/// What a pass found before ending anything.
+struct Look {
+    checked: usize,
+    could_not_check: usize,
+    /// The rooms over the limit, with their run times.
+    over: BTreeMap<String, Duration>,
+    /// Why it stopped looking, if it did.
+    stopped: Option<Failure>,
+}
+
+pub async fn enforce(client: &Client, out: &Out, args: EnforceArgs) -> Result<(), Failure> {
+    out.check_audit()?;
+    output::must_be_able_to_confirm(args.yes || args.dry_run, "enforce")?;
+    let extra = match &args.rooms {
+        Some(path) => read_names(&path.to_string_lossy())?,
+        None => Vec::new(),
+    };
+    let mut confirmed = args.yes || args.dry_run;
+    loop {
+        let pass = pass(client, out, &args, &extra, &mut confirmed).await;
+        match pass {
+            Err(Stop(failure)) => return Err(failure),
+            Ok(result) if args.once => return result,
+            // A pass that fell short has said so; the next one may not.
+            Ok(_) => tokio::time::sleep(args.every).await,
+        }
+    }
+}
+
+/// A failure that ends `enforce` whatever its mode: refused credentials,
+/// or a confirmation not given.
+struct Stop(Failure);
+
+/// One look at every room, then the endings; `Ok(Err)` when something
+/// could not be checked or ended.
+async fn pass(
+    client: &Client,
+    out: &Out,
+    args: &EnforceArgs,
+    extra: &[String],
+    confirmed: &mut bool,
+) -> Result<Result<(), Failure>, Stop> {
+    let mut look = look(client, args, extra).await;
+    let names: Vec<String> = look.over.keys().cloned().collect();
+    let mut summary = PassSummary {
+        checked: look.checked,
+        could_not_check: look.could_not_check,
+        over_limit: names.len(),
+        endings: Summary::new(0),
+    };
+    if let Some(failure) = look.stopped.take() {
+        let _ = report(out, &summary);
+        return Err(Stop(failure));
+    }
+    if args.dry_run {
+        for (name, ran) in &look.over {
+            out.print(
+                &format!("{}: running for {}, over the limit: would end", shown(name), human(*ran)),
+                &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": "would_end"}),
+            );
+        }
+        return Ok(report(out, &summary));
+    }
+    if !names.is_empty() && !*confirmed {
+        let question = format!(
+            "End these rooms running longer than {}?",
+            human(args.max_duration)
+        );
+        output::confirm_rooms(false, &question, &names).map_err(Stop)?;
+        *confirmed = true;
+    }
+    summary.endings = Summary::new(names.len());
+    let mut endings: BoxStream<'_, (String, Result<Hangup, vobiz::Error>)> = match &args.notice.url
+    {
+        Some(url) => client
+            .hangup_conferences_with_notice(names, url, args.notice.grace, args.concurrency)
+            .boxed(),
+        None => client.hangup_conferences(names, args.concurrency).boxed(),
+    };
+    let mut stopped = None;
+    while let Some((name, result)) = endings.next().await {
+        summary.endings.count(&result);
+        audit_ending(out, client, "enforce_hangup", &name, &result);
+        let ran = look.over.get(&name).copied().unwrap_or_default();
+        match &result {
+            Ok(o) => out.print(
+                &format!(
+                    "{}: running for {}, over the limit: {o}",
+                    shown(&name),
+                    human(ran)
+                ),
+                &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": o}),
+            ),
+            Err(e) => {
+                eprintln!("vobiz: {}: {e}", shown(&name));
+                if out.json {
+                    out.print("", &json!({"name": name, "error": output::error_json(e)}));
+                }
+                if e.is_auth_failure() {
+                    stopped = Some(output::credentials_refused(e));
+                    break;
+                }
+            }
+        }
+    }
+    drop(endings);
+    match stopped {
+        Some(failure) => {
+            // The stop is the line that matters; the summary says the rest.
+            let _ = report(out, &summary);
+            Err(Stop(failure))
+        }
+        None => Ok(report(out, &summary)),
+    }
+}
+
+/// Every room the pass can learn of, and the run time of each.
+async fn look(client: &Client, args: &EnforceArgs, extra: &[String]) -> Look {
+    let mut look = Look {
+        checked: 0,
+        could_not_check: 0,
+        over: BTreeMap::new(),
+        stopped: None,
+    };
+    let mut names: BTreeSet<String> = extra.iter().cloned().collect();
+    if let Some(url) = &args.rooms_from {
+        match rooms_from(url).await {
+            Ok(live) => names.extend(live),
+            Err(failure) => {
+                look.could_not_check += 1;
+                eprintln!("vobiz: {}; its rooms were not checked", failure.message());
+            }
+        }
+    }
+    match client.list_conferences().await {
+        Ok(listed) => names.extend(listed),
+        Err(e) if e.is_auth_failure() => {
+            look.stopped = Some(output::credentials_refused(&e));
+            return look;
+        }
+        Err(e) => {
+            look.could_not_check += 1;
+            eprintln!("vobiz: listing rooms failed ({e}); checking the named ones");
+        }
+    }
+    for name in names {
+        match client.conference(&name).details().await {
+            Ok(details) => {
+                look.checked += 1;
+                if details.run_time() > args.max_duration {
+                    look.over.insert(name, details.run_time());
+                }
+            }
+            Err(e) if e.is_not_found() => look.checked += 1,
+            Err(e) if e.is_auth_failure() => {
+                look.stopped = Some(output::credentials_refused(&e));
+                break;
+            }
+            Err(e) => {
+                look.could_not_check += 1;
+                eprintln!("vobiz: {}: could not read its run time ({e})", shown(&name));
+            }
+        }
+    }
+    look
+}
+
+/// Prints the pass's summary (text on stderr, `{"summary": ...}` in JSON)
+/// and says whether it held.
+fn report(out: &Out, summary: &PassSummary) -> Result<(), Failure> {
+    if out.json {
+        out.print("", &json!({ "summary": summary }));
+    } else {
+        eprintln!(
+            "enforce: {} room(s) checked, {} could not be checked, {} over the limit; {}",
+            summary.checked,
+            summary.could_not_check,
+            summary.over_limit,
+            summary.endings.line("ending")
+        );
+    }
+    let unended = summary.endings.failed + summary.endings.not_tried;
+    match (summary.could_not_check, unended) {
+        (0, 0) => Ok(()),
+        (unchecked, unended) => Err(Failure::Failed(format!(
+            "{unchecked} room(s) or source(s) could not be checked, \
+             {unended} room(s) over the limit were not ended"
+        ))),
+    }
+}
