@@ -17,9 +17,12 @@ use crate::outcome::Hangup;
 use crate::retry::CallReport;
 
 /// What one audited call was about.
+#[derive(Clone, Copy)]
 pub(crate) struct Audited<'a> {
     /// The operation it sends.
     pub operation: &'static Operation,
+    /// The account (auth ID) it is made for.
+    pub account: &'a str,
     /// The conference, unless the call is account-wide.
     pub conference: Option<&'a str>,
     /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
@@ -46,6 +49,9 @@ pub(crate) enum AuditOutcome {
     /// Dropped once it had started: the request may have reached the
     /// server, so what happened is unknown.
     Cancelled,
+    /// Never sent: an earlier request of the same split member list failed
+    /// (or the operation's deadline passed first).
+    NotSent,
 }
 
 impl AuditOutcome {
@@ -59,6 +65,7 @@ impl AuditOutcome {
             AuditOutcome::NotFound => "not_found",
             AuditOutcome::Error => "error",
             AuditOutcome::Cancelled => "cancelled",
+            AuditOutcome::NotSent => "not_sent",
         }
     }
 }
@@ -108,6 +115,17 @@ impl Drop for Pending<'_, '_> {
     }
 }
 
+/// Writes the event for a call that was never sent.
+pub(crate) fn not_sent(call: &Audited) {
+    let ended = Ended {
+        outcome: AuditOutcome::NotSent,
+        api_id: None,
+        error: None,
+        report: CallReport::default(),
+    };
+    record(call, &ended);
+}
+
 /// Writes the event for a finished call.
 fn record(call: &Audited, ended: &Ended) {
     let Ended {
@@ -120,6 +138,7 @@ fn record(call: &Audited, ended: &Ended) {
         target: "vobiz::audit",
         tracing::Level::INFO,
         vobiz.operation = call.operation.id,
+        vobiz.account = call.account,
         http.request.method = call.operation.method.as_str(),
         vobiz.conference = call.conference,
         vobiz.members = call.members,
@@ -139,6 +158,7 @@ fn record(call: &Audited, ended: &Ended) {
 /// with its answer, or written as `cancelled` if dropped in between.
 pub(crate) struct Watched {
     operation: &'static Operation,
+    account: String,
     path: String,
     done: bool,
 }
@@ -151,6 +171,12 @@ impl Watched {
             && tracing::enabled!(target: "vobiz::audit", tracing::Level::INFO);
         audited.then(|| Watched {
             operation,
+            account: request
+                .headers()
+                .get("x-auth-id")
+                .and_then(|id| id.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
             path: request.url().path().to_owned(),
             done: false,
         })
@@ -174,6 +200,7 @@ impl Watched {
     fn write(&self, outcome: AuditOutcome, report: CallReport) {
         let call = Audited {
             operation: self.operation,
+            account: &self.account,
             conference: None,
             members: None,
             url_path: Some(&self.path),

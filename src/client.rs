@@ -105,6 +105,7 @@ impl Client {
     pub async fn hangup_all_conferences(&self) -> Result<(), Error> {
         let audited = Audited {
             operation: &operations::DELETE_ALL_CONFERENCES,
+            account: &self.auth_id,
             conference: None,
             members: None,
             url_path: None,
@@ -146,6 +147,7 @@ impl Client {
     async fn terminate(&self, name: &str) -> Result<Hangup, Error> {
         let audited = Audited {
             operation: &operations::DELETE_CONFERENCE,
+            account: &self.auth_id,
             conference: Some(name),
             members: None,
             url_path: None,

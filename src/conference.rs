@@ -167,6 +167,7 @@ impl Conference {
     fn audited(&self, operation: &'static Operation) -> Audited<'_> {
         Audited {
             operation,
+            account: self.client.auth_id(),
             conference: Some(&self.name),
             members: None,
             url_path: None,

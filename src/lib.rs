@@ -58,6 +58,35 @@
 //!   target `vobiz::audit`, and every operation runs in a `vobiz.operation`
 //!   span; field names follow OpenTelemetry's HTTP conventions.
 //!
+//! # The audit trail
+//! Every call that changes state writes one INFO event on the target
+//! `vobiz::audit`: the handles' calls, one per request of a split member
+//! list, and any other such operation through `client.api()` or
+//! [`Client::call`]. `vobiz --audit-log FILE` writes these same events as
+//! JSON lines (with a `time`), so a library's trail and the CLI's are one
+//! schema. The fields, each present when it applies:
+//!
+//! | field | what |
+//! |---|---|
+//! | `vobiz.operation` | the operation id, as generated (`delete_conference`) |
+//! | `vobiz.account` | the auth ID the call was made for |
+//! | `http.request.method` | `DELETE`, `POST`, ... |
+//! | `vobiz.conference` | the room, for a call on one room |
+//! | `vobiz.members` | the `member_id` as sent (`17`, `10,15`, `all`) |
+//! | `url.path` | the request's path, for calls that are not a handle's |
+//! | `vobiz.outcome` | one of the words below |
+//! | `http.response.status_code` | the final status, when there was an answer |
+//! | `vobiz.attempts` | how many times it was sent |
+//! | `vobiz.api_id` | Vobiz's id for the answer, when it carried one |
+//! | `error.type`, `vobiz.error` | the status or kind, and the redacted error |
+//!
+//! The outcome words: `ended` (a room, 204), `not_active` (404 on a
+//! hangup), `gone_after_retry` (404 after an attempt whose outcome was
+//! unknown), `applied` (any other success), `not_found` (404 on anything
+//! else), `error` (any other failure), `cancelled` (dropped after it may
+//! have been sent: unknown), `not_sent` (a request of a split member list
+//! never sent because an earlier one failed). The token never appears.
+//!
 //! # Features
 #![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
 #![cfg_attr(

@@ -279,7 +279,16 @@ impl Members {
         let all = async {
             for (sent, member_id) in requests.iter().enumerate() {
                 if sent > 0 && deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                    // Nothing of this request was sent.
+                    // Nothing of this request, or of those after it, was sent.
+                    for unsent in &requests[sent..] {
+                        crate::audit::not_sent(&Audited {
+                            operation,
+                            account: client.auth_id(),
+                            conference: Some(room),
+                            members: Some(unsent),
+                            url_path: None,
+                        });
+                    }
                     return Err((
                         sent,
                         Error::Timeout {
@@ -290,6 +299,7 @@ impl Members {
                 }
                 let audited = Audited {
                     operation,
+                    account: client.auth_id(),
                     conference: Some(room),
                     members: Some(member_id),
                     url_path: None,
@@ -297,7 +307,16 @@ impl Members {
                 let answer = send(client.api(), client.auth_id(), room, member_id.clone());
                 match call::audited(&audited, answer).await {
                     Ok(accepted) => outcome.requests.push(accepted),
-                    Err(e) => return Err((sent + 1, e)),
+                    Err(e) => {
+                        // The trail says of every id what became of it.
+                        for unsent in &requests[sent + 1..] {
+                            crate::audit::not_sent(&Audited {
+                                members: Some(unsent),
+                                ..audited
+                            });
+                        }
+                        return Err((sent + 1, e));
+                    }
                 }
             }
             Ok(())

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
-use crate::output::{self, AuditRecord, Failure, Out, shown};
+use crate::output::{self, Failure, Out, shown};
 use crate::{
     Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs, XmlArgs,
     XmlElement,
@@ -65,28 +65,6 @@ pub async fn end(room: &vobiz::Conference, notice: &Notice) -> Result<Hangup, vo
     }
 }
 
-/// The audit log's line for an attempt to end a room.
-pub fn audit_ending(
-    out: &Out,
-    client: &Client,
-    action: &str,
-    room: &str,
-    result: &Result<Hangup, vobiz::Error>,
-) {
-    let (outcome, api_id) = match result {
-        Ok(outcome) => (outcome.as_str(), None),
-        Err(e) => ("failed", e.api_id()),
-    };
-    out.audit(AuditRecord {
-        account: client.auth_id(),
-        action,
-        room: Some(room),
-        members: None,
-        outcome,
-        api_id,
-    });
-}
-
 pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), Failure> {
     out.check_audit()?;
     output::must_be_able_to_confirm(args.yes, "hangup")?;
@@ -121,7 +99,7 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
     let mut failed = 0;
     for name in &args.names {
         let result = end(&client.conference(name), &args.notice).await;
-        audit_ending(out, client, "hangup", name, &result);
+        out.audited()?;
         match result {
             Ok(outcome) => {
                 out.line(&format!("{}: {outcome}", shown(name)));
@@ -167,15 +145,7 @@ pub async fn hangup_all(client: &Client, out: &Out, args: HangupArgs) -> Result<
     );
     output::confirm(yes, &question, client.auth_id())?;
     let result = client.hangup_all_conferences().await;
-    let (outcome, api_id) = output::outcome_of(&result, "ended_all");
-    out.audit(AuditRecord {
-        account: client.auth_id(),
-        action: "hangup_all",
-        room: None,
-        members: None,
-        outcome: &outcome,
-        api_id: api_id.as_deref(),
-    });
+    out.audited()?;
     result?;
     out.print("every conference ended", &json!({"outcome": "ended_all"}));
     Ok(())
@@ -222,16 +192,8 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         (MemberAction::Play, Some(url)) => members.play(url).await,
         (MemberAction::Play, None) | (MemberAction::StopAudio, _) => members.stop_audio().await,
     };
-    let (outcome, api_id) = output::outcome_of(&result, "applied");
     let shown = selector.to_string();
-    out.audit(AuditRecord {
-        account: client.auth_id(),
-        action: name,
-        room: Some(&args.room),
-        members: Some(&shown),
-        outcome: &outcome,
-        api_id: api_id.as_deref(),
-    });
+    out.audited()?;
     let done = result?;
     let text = format!(
         "{name} {} in {}: applied",
@@ -301,15 +263,7 @@ pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), 
             room.stop_recording().await.map(|()| Value::Null),
         ),
     };
-    let (outcome, api_id) = output::outcome_of(&result, "applied");
-    out.audit(AuditRecord {
-        account: client.auth_id(),
-        action,
-        room: Some(&args.room),
-        members: None,
-        outcome: &outcome,
-        api_id: api_id.as_deref(),
-    });
+    out.audited()?;
     let accepted = result?;
     let text = match args.action {
         RecordAction::Start => format!(

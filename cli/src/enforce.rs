@@ -15,7 +15,7 @@ use serde_json::json;
 use vobiz::{Client, Hangup};
 
 use crate::EnforceArgs;
-use crate::commands::{audit_ending, human};
+use crate::commands::human;
 use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Out, shown};
 use crate::sweep::Summary;
@@ -115,7 +115,6 @@ async fn pass(
     let mut stopped = None;
     while let Some((name, result)) = endings.next().await {
         summary.endings.count(&result);
-        audit_ending(out, client, "enforce_hangup", &name, &result);
         let ran = look.over.get(&name).copied().unwrap_or_default();
         match &result {
             Ok(o) => out.print(
@@ -136,6 +135,10 @@ async fn pass(
                     break;
                 }
             }
+        }
+        if let Err(failure) = out.audited() {
+            stopped = Some(failure);
+            break;
         }
     }
     drop(endings);

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod audit;
 mod commands;
 mod demo;
 mod enforce;
@@ -308,8 +309,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    output::init_tracing(cli.global.verbose);
     let out = Out::new(&cli.global);
+    output::init_tracing(cli.global.verbose, out.audit_log());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,13 +4,14 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::Global;
+use crate::audit::{AuditLayer, AuditLog};
 
 /// Why a command did not end in success, and its exit code.
 pub enum Failure {
@@ -18,6 +19,9 @@ pub enum Failure {
     Usage(String),
     /// An operation failed (exit 1).
     Failed(String),
+    /// Stopped by an interrupt (SIGINT, Ctrl-C): exit 130, as shells
+    /// report a process ended by it.
+    Interrupted(String),
     /// The library's error: exit 2 if nothing was sent because of the input
     /// or the configuration, 1 otherwise.
     Api(Box<vobiz::Error>),
@@ -27,7 +31,7 @@ impl Failure {
     /// The one line, without the `vobiz: ` prefix.
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(m) | Failure::Failed(m) => one_line(m),
+            Failure::Usage(m) | Failure::Failed(m) | Failure::Interrupted(m) => one_line(m),
             Failure::Api(e) => one_line(&e.to_string()),
         }
     }
@@ -42,6 +46,7 @@ impl Failure {
         let (code, document) = match &self {
             Failure::Usage(_) => (2, json!({"kind": "usage", "message": message})),
             Failure::Failed(_) => (1, json!({"kind": "failed", "message": message})),
+            Failure::Interrupted(_) => (130, json!({"kind": "interrupted", "message": message})),
             Failure::Api(e) => (
                 if e.is_invalid_input() || matches!(**e, vobiz::Error::Config(_)) {
                     2
@@ -83,24 +88,33 @@ pub fn client(global: &Global) -> Result<vobiz::Client, Failure> {
     Ok(builder.build()?)
 }
 
-/// Tracing to stderr: `-v` the crate's events, `-vv` everything.
-pub fn init_tracing(verbose: u8) {
-    let filter = match verbose {
-        0 => return,
-        1 => "vobiz=debug",
-        _ => "trace",
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
+/// Tracing to stderr (`-v` the crate's events, `-vv` everything), and the
+/// audit events to the audit log, if there is one.
+pub fn init_tracing(verbose: u8, audit: Option<Arc<AuditLog>>) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let stderr = (verbose > 0).then(|| {
+        let filter = if verbose == 1 { "vobiz=debug" } else { "trace" };
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_filter(tracing_subscriber::EnvFilter::new(filter))
+    });
+    let audit = audit.map(|log| {
+        AuditLayer(log).with_filter(Targets::new().with_target("vobiz::audit", LevelFilter::INFO))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(audit)
         .try_init();
 }
 
 /// Where output goes.
 pub struct Out {
     pub json: bool,
-    audit: Option<Mutex<std::fs::File>>,
+    audit: Option<Arc<AuditLog>>,
     audit_error: Option<String>,
     /// Whether a JSON document went to stdout: a failure's is printed only
     /// if not, so that stdout never holds two.
@@ -109,15 +123,9 @@ pub struct Out {
 
 impl Out {
     pub fn new(global: &Global) -> Self {
-        let opened = global.audit_log.as_ref().map(|path| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))
-        });
+        let opened = global.audit_log.as_deref().map(AuditLog::open);
         let (audit, audit_error) = match opened {
-            Some(Ok(file)) => (Some(Mutex::new(file)), None),
+            Some(Ok(log)) => (Some(log), None),
             Some(Err(e)) => (None, Some(e)),
             None => (None, None),
         };
@@ -169,41 +177,20 @@ impl Out {
         }
     }
 
-    /// Appends one line to the audit log: when, which account, what, on
-    /// which room and members, how it ended and Vobiz's `api_id`.
-    pub fn audit(&self, record: AuditRecord<'_>) {
-        let Some(file) = &self.audit else {
-            return;
-        };
-        let line = json!({
-            "time": humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            "account": record.account,
-            "action": record.action,
-            "room": record.room,
-            "members": record.members,
-            "outcome": record.outcome,
-            "api_id": record.api_id,
-        });
-        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(file, "{line}");
+    /// The audit log, for the tracing layer that writes it.
+    pub fn audit_log(&self) -> Option<Arc<AuditLog>> {
+        self.audit.clone()
     }
-}
 
-/// One state change, for the audit log.
-pub struct AuditRecord<'a> {
-    pub account: &'a str,
-    pub action: &'a str,
-    pub room: Option<&'a str>,
-    pub members: Option<&'a str>,
-    pub outcome: &'a str,
-    pub api_id: Option<&'a str>,
-}
-
-/// The outcome word and `api_id` of a result, for the audit log and JSON.
-pub fn outcome_of<T>(result: &Result<T, vobiz::Error>, success: &str) -> (String, Option<String>) {
-    match result {
-        Ok(_) => (success.to_owned(), None),
-        Err(e) => ("failed".to_owned(), e.api_id().map(str::to_owned)),
+    /// Refuses to go on once a line of the audit log could not be written:
+    /// what is done is done, but nothing more is changed unrecorded.
+    pub fn audited(&self) -> Result<(), Failure> {
+        match self.audit.as_ref().and_then(|log| log.failure()) {
+            Some(e) => Err(Failure::Failed(format!(
+                "{e}; stopped, nothing more is changed"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -300,4 +287,34 @@ pub fn credentials_refused(e: &vobiz::Error) -> Failure {
     Failure::Failed(format!(
         "Vobiz refused the credentials ({e}); check VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN. Stopped"
     ))
+}
+
+/// Interrupts (SIGINT, Ctrl-C) as they come, from the moment this is made:
+/// a batch listens so that the first stops new work and the second stops
+/// at once, rather than the process dying with calls in flight unrecorded.
+pub struct Interrupts {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    pub fn listen() -> Self {
+        Interrupts {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    /// The next interrupt (never, if none can be listened for).
+    pub async fn next(&mut self) {
+        #[cfg(unix)]
+        match &mut self.signal {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -3,6 +3,9 @@
 
 use std::io::IsTerminal;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -10,9 +13,8 @@ use serde_json::json;
 use vobiz::{Client, Hangup};
 
 use crate::SweepArgs;
-use crate::commands::audit_ending;
 use crate::names::{read_names, rooms_from};
-use crate::output::{self, Failure, Out, shown};
+use crate::output::{self, Failure, Interrupts, Out, shown};
 
 /// How a batch of endings went, counted.
 #[derive(Default, Serialize)]
@@ -107,10 +109,36 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     let mut summary = Summary::new(names.len());
     let bar = progress(names.len());
     let mut stopped = None;
-    let mut outcomes = std::pin::pin!(client.hangup_conferences(names, args.concurrency));
-    while let Some((name, outcome)) = outcomes.next().await {
+    // The first interrupt stops taking names; those in flight finish.
+    let stop = Arc::new(AtomicBool::new(false));
+    let taking = stop.clone();
+    let names = names
+        .into_iter()
+        .take_while(move |_| !taking.load(Ordering::SeqCst));
+    let mut interrupts = Interrupts::listen();
+    let mut outcomes = Box::pin(client.hangup_conferences(names, args.concurrency));
+    loop {
+        let next = tokio::select! {
+            next = outcomes.next() => next,
+            () = interrupts.next() => {
+                if stop.swap(true, Ordering::SeqCst) {
+                    // The second: what is in flight is dropped, and the
+                    // library audits it as cancelled.
+                    drop(outcomes);
+                    bar.finish_and_clear();
+                    let interrupted = Failure::Interrupted("interrupted twice: stopped at once; \
+                        the calls in flight were cancelled and may or may not have ended their rooms".to_owned());
+                    return finish(out, &summary, "swept", Some(interrupted));
+                }
+                bar.suspend(|| eprintln!("vobiz: interrupted: finishing the calls in flight, taking no more names; interrupt again to stop at once"));
+                stopped = Some(Failure::Interrupted("interrupted: stopped after the calls in flight".to_owned()));
+                continue;
+            }
+        };
+        let Some((name, outcome)) = next else {
+            break;
+        };
         summary.count(&outcome);
-        audit_ending(out, client, "hangup", &name, &outcome);
         if out.json {
             let line = match &outcome {
                 Ok(o) => json!({"name": name, "outcome": o}),
@@ -127,6 +155,10 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
         // (The counts read as they stand: a 404 after an uncertain attempt
         // is counted apart from an ending, see `Hangup::GoneAfterRetry`.)
         bar.inc(1);
+        if let Err(failure) = out.audited() {
+            stopped = Some(failure);
+            break;
+        }
         if let Err(e) = &outcome
             && e.is_auth_failure()
         {

@@ -144,22 +144,42 @@ fn hangup_verifies_confirms_notifies_ends_and_logs() {
         sent[1].0 == "DELETE" && sent[1].1.ends_with("/Conference/standup/"),
         "{sent:?}"
     );
+    // The library's audit events, as JSON lines: one schema for both.
     let lines = json_lines(&std::fs::read_to_string(&log).unwrap());
-    let outcomes: Vec<(&str, &str)> = lines
+    let endings: Vec<(&str, &str)> = lines
         .iter()
-        .map(|l| (l["room"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
+        .filter(|l| l["vobiz.operation"] == "delete-conference")
+        .map(|l| {
+            (
+                l["vobiz.conference"].as_str().unwrap(),
+                l["vobiz.outcome"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
-        outcomes,
+        endings,
         [
             ("standup", "ended"),
             ("quiet", "ended"),
             ("gone", "not_active")
         ]
     );
+    let notice = &lines[0];
+    assert_eq!(
+        (
+            &notice["vobiz.operation"],
+            &notice["vobiz.outcome"],
+            &notice["vobiz.members"]
+        ),
+        (
+            &Value::from("play-audio-member"),
+            &Value::from("applied"),
+            &Value::from("all")
+        )
+    );
+    assert!(notice["vobiz.api_id"].is_string(), "{notice}");
     for line in &lines {
-        assert_eq!(line["account"], s.fake.auth_id());
-        assert_eq!(line["action"], "hangup");
+        assert_eq!(line["vobiz.account"], s.fake.auth_id());
         assert!(line["time"].as_str().unwrap().ends_with('Z'));
     }
 

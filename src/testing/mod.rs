@@ -426,4 +426,18 @@ impl FakeVobiz {
     pub fn request_count(&self) -> usize {
         self.state.received.load(Ordering::SeqCst)
     }
+
+    /// Waits until it has received `count` requests, kept or not (as
+    /// their heads and bodies arrive, before any is answered): a test can
+    /// await what a client has sent rather than sleep for it.
+    pub async fn received(&self, count: usize) {
+        loop {
+            // Made before the check, so no arrival in between is missed.
+            let arrival = self.state.arrivals.notified();
+            if self.request_count() >= count {
+                return;
+            }
+            arrival.await;
+        }
+    }
 }

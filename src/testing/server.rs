@@ -53,8 +53,9 @@ async fn handle(
     body: Result<Bytes, BodyTooLarge>,
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
-    let _in_flight = InFlight::enter(&state);
+    // Counted before the arrival is announced, for `FakeVobiz::received`.
     state.received.fetch_add(1, Ordering::SeqCst);
+    let _in_flight = InFlight::enter(&state);
     let Ok(body) = body else {
         return Ok(replies::error(
             &state,

@@ -1,0 +1,99 @@
+//! `--audit-log FILE`: the library's audit events (target `vobiz::audit`,
+//! documented in the crate docs) written as JSON lines, with a `time`, so
+//! that the CLI's trail and a library user's are one schema. A write that
+//! fails is remembered, and the command stops changing anything.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::Context;
+
+/// The file the events go to, and the first write that failed.
+pub struct AuditLog {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+    failure: Mutex<Option<String>>,
+}
+
+impl AuditLog {
+    /// Opens `path` for appending.
+    pub fn open(path: &Path) -> Result<Arc<Self>, String> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))?;
+        Ok(Arc::new(AuditLog {
+            path: path.to_owned(),
+            file: Mutex::new(file),
+            failure: Mutex::new(None),
+        }))
+    }
+
+    /// Why a line could not be written, if one could not.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn write(&self, line: &str) {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // One write per line: `File` is unbuffered, so a full disk says so
+        // here, on the line it could not keep.
+        if let Err(e) = file.write_all(format!("{line}\n").as_bytes()) {
+            let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+            failure.get_or_insert_with(|| {
+                format!("cannot write the audit log {}: {e}", self.path.display())
+            });
+        }
+    }
+}
+
+/// The layer that hands each audit event to the log.
+pub struct AuditLayer(pub Arc<AuditLog>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for AuditLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let mut fields = Fields(Map::new());
+        fields.0.insert(
+            "time".to_owned(),
+            Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
+        );
+        event.record(&mut fields);
+        fields.0.remove("message");
+        self.0.write(&Value::Object(fields.0).to_string());
+    }
+}
+
+/// An event's fields as JSON values.
+struct Fields(Map<String, Value>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), Value::from(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), Value::from(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), Value::from(value));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), Value::from(value));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        // Display values (`error.type`, `vobiz.error`) arrive here too,
+        // their Debug being their Display.
+        self.0
+            .insert(field.name().to_owned(), Value::from(format!("{value:?}")));
+    }
+}

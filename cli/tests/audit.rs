@@ -1,0 +1,206 @@
+//! The audit trail is the truth (issue 22, break 8): the library's events,
+//! one line per request of a split member list, a write failure that stops
+//! the command, and an interrupted sweep that records what it did.
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use vobiz::testing::{FAKE_AUTH_TOKEN, Fault};
+
+mod common;
+use common::*;
+
+fn trail(path: &std::path::Path) -> Vec<Value> {
+    json_lines(&std::fs::read_to_string(path).unwrap_or_default())
+}
+
+/// Promise: an audit log that cannot be written stops the command with
+/// exit 1 after the change it could not record; nothing more is changed.
+#[test]
+fn a_failed_audit_write_stops_with_exit_1() {
+    let s = sim(&[("a", 1), ("b", 1), ("c", 1)]);
+    let dir = tempfile::tempdir().unwrap();
+    let names = names_file(&dir, &["a".into(), "b".into(), "c".into()]);
+    let r = run(s.vobiz(&[
+        "--audit-log",
+        "/dev/full",
+        "sweep",
+        &names,
+        "--yes",
+        "--concurrency",
+        "1",
+    ]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot write the audit log"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        s.fake.active_conferences().len(),
+        2,
+        "more rooms were ended"
+    );
+
+    let s = sim(&[("a", 1), ("b", 1)]);
+    let r = run(s.vobiz(&["--audit-log", "/dev/full", "hangup", "a", "b", "--yes"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(s.fake.active_conferences(), ["b"]);
+}
+
+/// Promise: a member list split over several requests writes one line per
+/// request, each with its own outcome: applied, error, or not sent.
+#[test]
+fn a_split_member_list_writes_one_line_per_request() {
+    let s = sim(&[("town-hall", 0)]);
+    let ids: Vec<String> = (0..800)
+        .map(|i| s.fake.join("town-hall", &format!("+1555{i:07}")))
+        .collect();
+    // The first request goes through, the second answers 500.
+    s.fake.push_faults([
+        Fault::Delay(Duration::ZERO),
+        Fault::Status {
+            status: 500,
+            headers: Vec::new(),
+        },
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let mut args = vec![
+        "--audit-log",
+        log.to_str().unwrap(),
+        "members",
+        "town-hall",
+        "kick",
+    ];
+    args.extend(ids.iter().map(String::as_str));
+    args.push("--yes");
+    let r = run(s.vobiz(&args));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines = trail(&log);
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["vobiz.outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["applied", "error", "not_sent"], "{lines:?}");
+    let named: Vec<&str> = lines
+        .iter()
+        .flat_map(|l| l["vobiz.members"].as_str().unwrap().split(','))
+        .collect();
+    assert_eq!(named, ids, "every id, once, in the request that carried it");
+    let kicked = 800 - s.fake.members("town-hall").len();
+    let applied = lines[0]["vobiz.members"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .count();
+    assert_eq!(kicked, applied);
+}
+
+/// A sweep of `rooms` rooms running as a child, with its audit log; the
+/// first `held` requests are held by the simulator for `hold`.
+struct Interrupted {
+    s: Sim,
+    child: std::process::Child,
+    notes: std::sync::mpsc::Receiver<String>,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn sweep_in_flight(rooms: usize, held: usize, hold: Duration) -> Interrupted {
+    let names: Vec<String> = (0..rooms).map(|i| format!("room-{i:02}")).collect();
+    let s = sim(&names.iter().map(|n| (n.as_str(), 1)).collect::<Vec<_>>());
+    s.fake.push_faults((0..held).map(|_| Fault::Delay(hold)));
+    let dir = tempfile::tempdir().unwrap();
+    let file = names_file(&dir, &names);
+    let log = dir.path().join("audit.jsonl");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
+        .args([
+            "--json",
+            "--audit-log",
+            log.to_str().unwrap(),
+            "sweep",
+            &file,
+        ])
+        .args(["--yes", "--concurrency", &held.to_string()])
+        .env_clear()
+        .env("VOBIZ_AUTH_ID", s.fake.auth_id())
+        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+        .env("VOBIZ_BASE_URL", s.fake.base_url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let notes = lines(child.stderr.take().unwrap());
+    // Every slot busy: the held requests have all arrived.
+    s.rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), s.fake.received(held))
+            .await
+            .expect("the sweep never sent its first requests")
+    });
+    Interrupted {
+        s,
+        child,
+        notes,
+        log,
+        _dir: dir,
+    }
+}
+
+fn interrupt(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Promise: SIGINT stops new work, lets the calls in flight finish, audits
+/// each, prints the summary (JSON too) and exits 130.
+#[test]
+fn an_interrupted_sweep_finishes_what_is_in_flight_and_says_so() {
+    let mut run = sweep_in_flight(12, 3, Duration::from_secs(2));
+    interrupt(&run.child);
+    assert!(says(&run.notes, "interrupted"));
+    let mut stdout = String::new();
+    run.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = run.child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    let summary = json_lines(&stdout)
+        .into_iter()
+        .find_map(|l| l.get("summary").cloned())
+        .expect("no summary");
+    assert_eq!(summary["ended"], 3, "{summary}");
+    assert_eq!(summary["not_tried"], 9, "{summary}");
+    assert_eq!(run.s.fake.active_conferences().len(), 9);
+    let outcomes: Vec<Value> = trail(&run.log)
+        .iter()
+        .map(|l| l["vobiz.outcome"].clone())
+        .collect();
+    assert_eq!(outcomes, ["ended", "ended", "ended"]);
+}
+
+/// Promise: a second SIGINT stops at once; what was in flight is audited
+/// as cancelled (its outcome unknown), and the exit is still 130.
+#[test]
+fn a_second_interrupt_stops_at_once_and_audits_the_cancelled() {
+    let mut run = sweep_in_flight(12, 3, Duration::from_secs(60));
+    interrupt(&run.child);
+    assert!(says(&run.notes, "interrupted"));
+    interrupt(&run.child);
+    let status = run.child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let outcomes: Vec<Value> = trail(&run.log)
+        .iter()
+        .map(|l| l["vobiz.outcome"].clone())
+        .collect();
+    assert_eq!(outcomes, ["cancelled", "cancelled", "cancelled"]);
+}
