@@ -7,9 +7,17 @@
 //! an attribute does not work, its setter says so. Values are escaped, so
 //! no value can add an attribute or an element; the room name is the
 //! element's text, escaped too. What XML 1.0 cannot carry as it is (control
-//! characters, an empty name), a URL a parser would change, and numbers the
-//! docs do not allow are refused by [`Response::to_xml`] with
-//! [`Error::InvalidInput`], never silently changed.
+//! characters, an empty name), a URL that is not an absolute `http(s)` URL
+//! (or holds whitespace, controls or backslashes), and numbers the docs do
+//! not allow are refused by [`Response::to_xml`] with
+//! [`Error::InvalidInput`].
+//!
+//! A URL is written in the normalised form it was checked in, the form
+//! Vobiz's parser will read: the scheme and host lower-cased, a default
+//! port and dot segments removed, non-ASCII percent-encoded. So
+//! `https://Example.COM:443/a/../café` is written
+//! `https://example.com/caf%C3%A9`, the same resource. Everything else is
+//! written as given.
 //!
 //! ```
 //! use vobiz::xml::{Conference, Response};
@@ -378,11 +386,25 @@ impl Record {
     setters! {
         /// `recordSession`: record the whole session, in the background.
         record_session(bool) => flag "recordSession";
+        /// `playBeep`: a beep before the recording begins (default true).
+        play_beep(bool) => flag "playBeep";
+        /// `redirect`: fetch and run the XML the `action` URL returns once
+        /// the recording is done (default false).
+        redirect(bool) => flag "redirect";
+        /// `timeout`: the seconds of silence that end the recording (at
+        /// least 1; default 60).
+        timeout(u32) => positive "timeout";
+        /// `finishOnKey`: the keys that stop the recording (any digit, `#`,
+        /// `*`; default all of them).
+        finish_on_key(&str) => text "finishOnKey";
+        /// `callbackMethod`: how `callbackUrl` is called (default POST).
+        callback_method(Method) => method "callbackMethod";
         /// `fileFormat` (default mp3).
         file_format(FileFormat) => format "fileFormat";
         /// `maxLength`: the longest recording, in seconds (at least 1).
         max_length(u32) => positive "maxLength";
-        /// `action`: where the recording's details go when it ends.
+        /// `action`: where the recording's details go when it ends. The
+        /// Record page calls it **required**.
         action(&str) => url "action";
         /// `method`: how `action` is called (default POST).
         method(Method) => method "method";

@@ -177,3 +177,50 @@ fn what_the_docs_do_not_allow_is_refused() {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response></Response>"
     );
 }
+
+/// Promise (issue 22, item 9): `<Record>` has the Record page's
+/// attributes, `action` (which the page calls required) among them, and
+/// refuses a timeout of 0 as it refuses every non-positive number.
+#[test]
+fn record_has_the_record_pages_attributes() {
+    let xml = Response::new()
+        .add(
+            Record::new()
+                .action("https://example.com/recordings")
+                .record_session(true)
+                .play_beep(false)
+                .redirect(true)
+                .timeout(30)
+                .finish_on_key("#")
+                .callback_url("https://example.com/ready")
+                .callback_method(Method::Get),
+        )
+        .to_xml()
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let record = doc.root_element().first_element_child().unwrap();
+    assert_eq!(record.tag_name().name(), "Record");
+    let attributes: Vec<(String, String)> = record
+        .attributes()
+        .map(|a| (a.name().to_owned(), a.value().to_owned()))
+        .collect();
+    for (name, value) in [
+        ("action", "https://example.com/recordings"),
+        ("playBeep", "false"),
+        ("redirect", "true"),
+        ("timeout", "30"),
+        ("finishOnKey", "#"),
+        ("callbackMethod", "GET"),
+    ] {
+        assert!(
+            attributes.contains(&(name.to_owned(), value.to_owned())),
+            "{name}: {xml}"
+        );
+    }
+    assert!(
+        Response::new()
+            .add(Record::new().timeout(0))
+            .to_xml()
+            .is_err()
+    );
+}

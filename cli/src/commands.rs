@@ -5,10 +5,7 @@ use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
 use crate::output::{self, Failure, Out, shown};
-use crate::{
-    Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs, XmlArgs,
-    XmlElement,
-};
+use crate::{Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};
 
 /// What the list cannot promise, said every time it is shown.
 const LIST_CAVEAT: &str =
@@ -276,34 +273,5 @@ pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), 
         &text,
         &json!({"room": args.room, "action": action, "outcome": accepted}),
     );
-    Ok(())
-}
-
-/// `vobiz xml conference`: the document on stdout; what the builder
-/// refuses exits 2.
-pub fn xml(args: XmlArgs, out: &Out) -> Result<(), Failure> {
-    let XmlElement::Conference {
-        name,
-        muted,
-        end_on_exit,
-        max_participants,
-        callback_url,
-        record,
-    } = args.element;
-    let mut conference = vobiz::xml::Conference::new(name)
-        .muted(muted)
-        .end_conference_on_exit(end_on_exit);
-    if let Some(members) = max_participants {
-        conference = conference.max_participants(members);
-    }
-    if let Some(url) = &callback_url {
-        conference = conference.callback_url(url);
-    }
-    let mut response = vobiz::xml::Response::new();
-    if record {
-        response = response.add(vobiz::xml::Record::new().record_session(true));
-    }
-    let document = response.add(conference).to_xml()?;
-    out.print(&document, &json!({ "xml": document }));
     Ok(())
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod answer;
 mod audit;
 mod commands;
 mod demo;
@@ -125,26 +126,7 @@ struct XmlArgs {
 #[derive(Subcommand)]
 enum XmlElement {
     /// A `<Response>` that puts the caller in the room NAME.
-    Conference {
-        /// The room's name (escaped in the document).
-        name: String,
-        /// The caller joins muted.
-        #[arg(long)]
-        muted: bool,
-        /// This caller leaving ends the room for everyone.
-        #[arg(long)]
-        end_on_exit: bool,
-        /// A cap on the room's size (the newer docs: the account's own cap wins).
-        #[arg(long, value_name = "N")]
-        max_participants: Option<u32>,
-        /// Where Vobiz sends the room's events.
-        #[arg(long, value_name = "URL")]
-        callback_url: Option<String>,
-        /// Record the room (adds `<Record recordSession="true"/>` before the
-        /// conference, which the newer docs say is what records).
-        #[arg(long)]
-        record: bool,
-    },
+    Conference(answer::ConferenceArgs),
 }
 
 #[derive(Args)]
@@ -332,7 +314,9 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
                 .await
                 .map_err(|e| Failure::Failed(e.to_string()));
         }
-        Command::Xml(args) => return commands::xml(args, out),
+        Command::Xml(XmlArgs {
+            element: XmlElement::Conference(args),
+        }) => return answer::conference(args, out),
         Command::Callbacks(CallbacksArgs {
             action: CallbacksAction::Serve { port, public_url },
         }) => return receiver::serve(port, public_url, out).await,

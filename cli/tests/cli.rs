@@ -515,12 +515,16 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
         "--callback-url",
         "https://example.com/events",
         "--record",
+        "https://example.com/recordings",
+        "--stay-alone",
+        "--start-on-enter",
+        "false",
     ]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.starts_with(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Record recordSession=\"true\"/>"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Record recordSession=\"true\" action=\"https://example.com/recordings\"/>"
         ),
         "{}",
         r.stdout
@@ -533,10 +537,16 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
     assert!(
         r.stdout.contains("maxParticipants=\"10\"")
             && r.stdout.contains("endConferenceOnExit=\"true\"")
+            && r.stdout.contains("stayAlone=\"true\"")
+            && r.stdout.contains("startConferenceOnEnter=\"false\""),
+        "{}",
+        r.stdout
     );
     for bad in [
         &["--max-participants", "0"][..],
         &["--callback-url", "ftp://x/y"],
+        &["--record", "ftp://x/y"],
+        &["--record"],
     ] {
         let mut cmd = Command::cargo_bin("vobiz").unwrap();
         cmd.env_clear()
