@@ -151,6 +151,26 @@ async fn a_redirect_location_is_shown_without_the_token() {
     }
 }
 
+/// Promise (issue 22, break 9): a base URL holding the token anywhere (in
+/// its path, spelled as it is or percent-encoded) is refused at `build()`,
+/// since the base URL shows in transport errors and traces.
+#[test]
+fn a_base_url_holding_the_token_is_refused() {
+    let encoded: String = TOKEN.bytes().map(|b| format!("%{b:02X}")).collect();
+    for base in [
+        format!("http://127.0.0.1:9/{TOKEN}/"),
+        format!("http://127.0.0.1:9/v1/{encoded}"),
+    ] {
+        let err = vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(base.clone())
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
+        assert!(err.to_string().contains("holds the auth token"), "{err}");
+        assert_hidden(&shown(&err), TOKEN);
+    }
+}
+
 #[test]
 fn a_base_url_with_credentials_is_refused_without_echoing_them() {
     let err = vobiz::Client::builder(AUTH_ID, TOKEN)

@@ -284,6 +284,14 @@ impl ClientBuilder {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(bad("must not have a query or fragment"));
         }
+        // The base URL is in every transport error and trace; the token
+        // goes only in its header. Refused rather than redacted everywhere.
+        let redactor = crate::redact::Redactor::new(self.auth_token.as_bytes());
+        if !self.auth_token.is_empty() && redactor.scrub_str(&self.base_url) != self.base_url {
+            return Err(bad(
+                "holds the auth token; the token goes only in its header",
+            ));
+        }
         if url.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&url) {
             return Err(bad(
                 "uses plain http to a non-loopback host, which would send the auth token \
