@@ -352,16 +352,8 @@ fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
 #[test]
 fn sweep_on_a_terminal_shows_its_progress_and_ends_with_the_summary() {
     let (s, _dir, file) = rooms_to_sweep(1000, |i| i % 3 == 0);
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let line = format!("{} sweep {file} --yes --concurrency 4", bin.display());
-    let output = std::process::Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("VOBIZ_AUTH_ID", s.fake.auth_id())
-        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
-        .env("VOBIZ_BASE_URL", s.fake.base_url())
+    let output = s
+        .on_terminal(&format!("sweep {file} --yes --concurrency 4"))
         .stdin(Stdio::null())
         .output()
         .expect("script(1) runs the CLI under a pseudo-terminal");

@@ -8,7 +8,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use vobiz::testing::FAKE_AUTH_TOKEN;
 
 mod common;
 use common::*;
@@ -225,16 +224,8 @@ fn the_confirmation_lists_the_rooms_it_would_end() {
     let dir = tempfile::tempdir().unwrap();
     let names: Vec<String> = (0..25).map(|i| format!("room-{i:02}")).collect();
     let file = names_file(&dir, &names);
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let line = format!("{} sweep {file}", bin.display());
-    let mut child = std::process::Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .env("VOBIZ_AUTH_ID", s.fake.auth_id())
-        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
-        .env("VOBIZ_BASE_URL", s.fake.base_url())
+    let mut child = s
+        .on_terminal(&format!("sweep {file}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -44,6 +44,22 @@ impl Sim {
         cmd
     }
 
+    /// `vobiz ARGS` under a pseudo-terminal, as a person runs it (through
+    /// script(1)), pointed at this simulator.
+    pub fn on_terminal(&self, args: &str) -> std::process::Command {
+        let bin = assert_cmd::cargo::cargo_bin("vobiz");
+        let line = format!("{} {args}", bin.display());
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qfec", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TERM", "xterm")
+            .env("VOBIZ_AUTH_ID", self.fake.auth_id())
+            .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+            .env("VOBIZ_BASE_URL", self.fake.base_url());
+        cmd
+    }
+
     /// Requests that could change state (anything but GET).
     pub fn changes(&self) -> usize {
         self.fake
