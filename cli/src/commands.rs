@@ -1,6 +1,9 @@
 //! The commands for one room or a few: list, show, end (the hang-up page's
 //! flow: verify, confirm, notify, end, report), act on members, record.
 
+use std::collections::HashMap;
+
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
@@ -92,11 +95,13 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
     }
     let question = format!("End {} room(s)?", args.names.len());
     output::confirm(args.yes, &question, "yes")?;
+    let mut results = end_all(client, out, &args).await?;
     let mut report = Vec::new();
     let mut failed = 0;
     for name in &args.names {
-        let result = end(&client.conference(name), &args.notice).await;
-        out.audited()?;
+        let Some(result) = results.remove(name) else {
+            continue;
+        };
         match result {
             Ok(outcome) => {
                 out.line(&format!("{}: {outcome}", shown(name)));
@@ -124,6 +129,43 @@ pub async fn hangup(client: &Client, out: &Out, args: HangupArgs) -> Result<(), 
         Ok(())
     }
 }
+
+/// Ends the named rooms. With a notice and several rooms, through the
+/// library's batch: every room hears it, the grace is waited once, then
+/// they end. Stops as soon as the audit log fails.
+async fn end_all(
+    client: &Client,
+    out: &Out,
+    args: &HangupArgs,
+) -> Result<HashMap<String, Result<Hangup, vobiz::Error>>, Failure> {
+    let mut results = HashMap::new();
+    match &args.notice.url {
+        Some(url) if args.names.len() > 1 => {
+            let batch = client.hangup_conferences_with_notice(
+                args.names.clone(),
+                url,
+                args.notice.grace,
+                BATCH_CONCURRENCY,
+            );
+            let mut batch = std::pin::pin!(batch);
+            while let Some((name, result)) = batch.next().await {
+                results.insert(name, result);
+                out.audited()?;
+            }
+        }
+        _ => {
+            for name in &args.names {
+                let result = end(&client.conference(name), &args.notice).await;
+                results.insert(name.clone(), result);
+                out.audited()?;
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Rooms `hangup` notifies and ends at once.
+const BATCH_CONCURRENCY: usize = 16;
 
 pub async fn hangup_all(client: &Client, out: &Out, args: HangupArgs) -> Result<(), Failure> {
     out.check_audit()?;
