@@ -15,10 +15,11 @@ use serde_json::json;
 use vobiz::{Client, Hangup};
 
 use crate::EnforceArgs;
+use crate::batch::{self, Ending, Gate};
 use crate::commands::human;
 use crate::names::{read_names, rooms_from};
-use crate::output::{self, Failure, Out, shown};
-use crate::sweep::Summary;
+use crate::output::{self, Failure, Interrupts, Out, shown};
+use crate::sweep::{Summary, stop_after};
 
 /// One pass, counted.
 #[derive(Serialize)]
@@ -51,104 +52,127 @@ pub async fn enforce(client: &Client, out: &Out, args: EnforceArgs) -> Result<()
         None => Vec::new(),
     };
     let mut confirmed = args.yes || args.dry_run;
+    // Listened for from the start: while looking or waiting an interrupt
+    // stops at once (nothing is being changed); while ending, see `batch`.
+    let mut interrupts = Interrupts::listen();
+    let mut pass = Pass {
+        client,
+        out,
+        args: &args,
+        extra: &extra,
+        confirmed: &mut confirmed,
+        interrupts: &mut interrupts,
+    };
     loop {
-        let pass = pass(client, out, &args, &extra, &mut confirmed).await;
-        match pass {
+        match pass.run().await {
             Err(Stop(failure)) => return Err(failure),
             Ok(result) if args.once => return result,
             // A pass that fell short has said so; the next one may not.
-            Ok(_) => tokio::time::sleep(args.every).await,
+            Ok(_) => {
+                tokio::select! {
+                    () = tokio::time::sleep(args.every) => {}
+                    () = pass.interrupts.next() => return Err(interrupted()),
+                }
+            }
         }
     }
+}
+
+fn interrupted() -> Failure {
+    Failure::Interrupted("interrupted; nothing was being changed".to_owned())
+}
+
+/// What every pass works with.
+struct Pass<'a> {
+    client: &'a Client,
+    out: &'a Out,
+    args: &'a EnforceArgs,
+    extra: &'a [String],
+    confirmed: &'a mut bool,
+    interrupts: &'a mut Interrupts,
 }
 
 /// A failure that ends `enforce` whatever its mode: refused credentials,
 /// or a confirmation not given.
 struct Stop(Failure);
 
-/// One look at every room, then the endings; `Ok(Err)` when something
-/// could not be checked or ended.
-async fn pass(
-    client: &Client,
-    out: &Out,
-    args: &EnforceArgs,
-    extra: &[String],
-    confirmed: &mut bool,
-) -> Result<Result<(), Failure>, Stop> {
-    let mut look = look(client, args, extra).await;
-    let names: Vec<String> = look.over.keys().cloned().collect();
-    let mut summary = PassSummary {
-        checked: look.checked,
-        could_not_check: look.could_not_check,
-        over_limit: names.len(),
-        endings: Summary::new(0),
-    };
-    if let Some(failure) = look.stopped.take() {
-        let _ = report(out, &summary);
-        return Err(Stop(failure));
-    }
-    if args.dry_run {
-        for (name, ran) in &look.over {
-            out.print(
-                &format!("{}: running for {}, over the limit: would end", shown(name), human(*ran)),
-                &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": "would_end"}),
-            );
+impl Pass<'_> {
+    /// One look at every room, then the endings; `Ok(Err)` when something
+    /// could not be checked or ended.
+    async fn run(&mut self) -> Result<Result<(), Failure>, Stop> {
+        let (client, out, args) = (self.client, self.out, self.args);
+        let mut look = tokio::select! {
+            look = look(client, args, self.extra) => look,
+            () = self.interrupts.next() => return Err(Stop(interrupted())),
+        };
+        let names: Vec<String> = look.over.keys().cloned().collect();
+        let mut summary = PassSummary {
+            checked: look.checked,
+            could_not_check: look.could_not_check,
+            over_limit: names.len(),
+            endings: Summary::new(0),
+        };
+        if let Some(failure) = look.stopped.take() {
+            let _ = report(out, &summary);
+            return Err(Stop(failure));
         }
-        return Ok(report(out, &summary));
-    }
-    if !names.is_empty() && !*confirmed {
-        let question = format!(
-            "End these rooms running longer than {}?",
-            human(args.max_duration)
-        );
-        output::confirm_rooms(false, &question, &names).map_err(Stop)?;
-        *confirmed = true;
-    }
-    summary.endings = Summary::new(names.len());
-    let mut endings: BoxStream<'_, (String, Result<Hangup, vobiz::Error>)> = match &args.notice.url
-    {
-        Some(url) => client
-            .hangup_conferences_with_notice(names, url, args.notice.grace, args.concurrency)
-            .boxed(),
-        None => client.hangup_conferences(names, args.concurrency).boxed(),
-    };
-    let mut stopped = None;
-    while let Some((name, result)) = endings.next().await {
-        summary.endings.count(&result);
-        let ran = look.over.get(&name).copied().unwrap_or_default();
-        match &result {
-            Ok(o) => out.print(
-                &format!(
-                    "{}: running for {}, over the limit: {o}",
-                    shown(&name),
-                    human(ran)
+        if args.dry_run {
+            for (name, ran) in &look.over {
+                out.print(
+                    &format!("{}: running for {}, over the limit: would end", shown(name), human(*ran)),
+                    &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": "would_end"}),
+                );
+            }
+            return Ok(report(out, &summary));
+        }
+        if !names.is_empty() && !*self.confirmed {
+            let question = format!(
+                "End these rooms running longer than {}?",
+                human(args.max_duration)
+            );
+            output::confirm_rooms(false, &question, &names).map_err(Stop)?;
+            *self.confirmed = true;
+        }
+        summary.endings = Summary::new(names.len());
+        let gate = Gate::default();
+        let names = gate.names(names);
+        let endings: BoxStream<'_, Ending> = match &args.notice.url {
+            Some(url) => client
+                .hangup_conferences_with_notice(names, url, args.notice.grace, args.concurrency)
+                .boxed(),
+            None => client.hangup_conferences(names, args.concurrency).boxed(),
+        };
+        let each = |name: String, result: Result<Hangup, vobiz::Error>| {
+            summary.endings.count(&result);
+            let ran = look.over.get(&name).copied().unwrap_or_default();
+            match &result {
+                Ok(o) => out.print(
+                    &format!(
+                        "{}: running for {}, over the limit: {o}",
+                        shown(&name),
+                        human(ran)
+                    ),
+                    &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": o}),
                 ),
-                &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": o}),
-            ),
-            Err(e) => {
-                eprintln!("vobiz: {}: {e}", shown(&name));
-                if out.json {
-                    out.print("", &json!({"name": name, "error": output::error_json(e)}));
-                }
-                if e.is_auth_failure() {
-                    stopped = Some(output::credentials_refused(e));
-                    break;
+                Err(e) => {
+                    eprintln!("vobiz: {}: {e}", shown(&name));
+                    if out.json {
+                        out.print("", &json!({"name": name, "error": output::error_json(e)}));
+                    }
                 }
             }
+            stop_after(out, &result)
+        };
+        let note = |text: &str| eprintln!("{text}");
+        let stopped = batch::drive(endings, &gate, self.interrupts, each, note).await;
+        match stopped {
+            Some(failure) => {
+                // The stop is the line that matters; the summary says the rest.
+                let _ = report(out, &summary);
+                Err(Stop(failure))
+            }
+            None => Ok(report(out, &summary)),
         }
-        if let Err(failure) = out.audited() {
-            stopped = Some(failure);
-            break;
-        }
-    }
-    drop(endings);
-    match stopped {
-        Some(failure) => {
-            // The stop is the line that matters; the summary says the rest.
-            let _ = report(out, &summary);
-            Err(Stop(failure))
-        }
-        None => Ok(report(out, &summary)),
     }
 }
 

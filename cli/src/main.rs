@@ -15,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod answer;
 mod audit;
+mod batch;
 mod commands;
 mod demo;
 mod enforce;

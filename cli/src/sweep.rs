@@ -3,16 +3,13 @@
 
 use std::io::IsTerminal;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use vobiz::{Client, Hangup};
 
 use crate::SweepArgs;
+use crate::batch::{self, Gate};
 use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Interrupts, Out, shown};
 
@@ -108,36 +105,9 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     output::confirm_rooms(yes, "End these rooms?", &names)?;
     let mut summary = Summary::new(names.len());
     let bar = progress(names.len());
-    let mut stopped = None;
-    // The first interrupt stops taking names; those in flight finish.
-    let stop = Arc::new(AtomicBool::new(false));
-    let taking = stop.clone();
-    let names = names
-        .into_iter()
-        .take_while(move |_| !taking.load(Ordering::SeqCst));
-    let mut interrupts = Interrupts::listen();
-    let mut outcomes = Box::pin(client.hangup_conferences(names, args.concurrency));
-    loop {
-        let next = tokio::select! {
-            next = outcomes.next() => next,
-            () = interrupts.next() => {
-                if stop.swap(true, Ordering::SeqCst) {
-                    // The second: what is in flight is dropped, and the
-                    // library audits it as cancelled.
-                    drop(outcomes);
-                    bar.finish_and_clear();
-                    let interrupted = Failure::Interrupted("interrupted twice: stopped at once; \
-                        the calls in flight were cancelled and may or may not have ended their rooms".to_owned());
-                    return finish(out, &summary, "swept", Some(interrupted));
-                }
-                bar.suspend(|| eprintln!("vobiz: interrupted: finishing the calls in flight, taking no more names; interrupt again to stop at once"));
-                stopped = Some(Failure::Interrupted("interrupted: stopped after the calls in flight".to_owned()));
-                continue;
-            }
-        };
-        let Some((name, outcome)) = next else {
-            break;
-        };
+    let gate = Gate::default();
+    let endings = client.hangup_conferences(gate.names(names), args.concurrency);
+    let each = |name: String, outcome: Result<Hangup, vobiz::Error>| {
         summary.count(&outcome);
         if out.json {
             let line = match &outcome {
@@ -155,20 +125,26 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
         // (The counts read as they stand: a 404 after an uncertain attempt
         // is counted apart from an ending, see `Hangup::GoneAfterRetry`.)
         bar.inc(1);
-        if let Err(failure) = out.audited() {
-            stopped = Some(failure);
-            break;
-        }
-        if let Err(e) = &outcome
-            && e.is_auth_failure()
-        {
-            // Every other name would be refused the same way.
-            stopped = Some(output::credentials_refused(e));
-            break;
-        }
-    }
+        stop_after(out, &outcome)
+    };
+    let note = |text: &str| bar.suspend(|| eprintln!("{text}"));
+    let mut interrupts = Interrupts::listen();
+    let stopped = batch::drive(endings, &gate, &mut interrupts, each, note).await;
     bar.finish_and_clear();
     finish(out, &summary, "swept", stopped)
+}
+
+/// Why a batch stops after this outcome, if it does: the audit log could
+/// not record it, or Vobiz refused the credentials (every other name would
+/// be refused the same way).
+pub fn stop_after(out: &Out, outcome: &Result<Hangup, vobiz::Error>) -> Option<Failure> {
+    if let Err(failure) = out.audited() {
+        return Some(failure);
+    }
+    match outcome {
+        Err(e) if e.is_auth_failure() => Some(output::credentials_refused(e)),
+        _ => None,
+    }
 }
 
 /// Prints the summary (text on stderr, `{"summary": ...}` in JSON) and

@@ -110,21 +110,40 @@ struct Interrupted {
 }
 
 fn sweep_in_flight(rooms: usize, held: usize, hold: Duration) -> Interrupted {
+    in_flight(rooms, 0, held, hold, |file| {
+        vec![
+            "sweep".into(),
+            file.into(),
+            "--concurrency".into(),
+            held.to_string(),
+        ]
+    })
+}
+
+/// `command` (given the names file) over `rooms` rooms, two hours old;
+/// after `first` requests that pass, the next `held` are held for `hold`.
+fn in_flight(
+    rooms: usize,
+    first: usize,
+    held: usize,
+    hold: Duration,
+    command: impl Fn(&str) -> Vec<String>,
+) -> Interrupted {
     let names: Vec<String> = (0..rooms).map(|i| format!("room-{i:02}")).collect();
     let s = sim(&names.iter().map(|n| (n.as_str(), 1)).collect::<Vec<_>>());
-    s.fake.push_faults((0..held).map(|_| Fault::Delay(hold)));
+    for name in &names {
+        s.fake.backdate(name, Duration::from_secs(7200));
+    }
+    let passing = (0..first).map(|_| Fault::Delay(Duration::ZERO));
+    s.fake
+        .push_faults(passing.chain((0..held).map(|_| Fault::Delay(hold))));
     let dir = tempfile::tempdir().unwrap();
     let file = names_file(&dir, &names);
     let log = dir.path().join("audit.jsonl");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
-        .args([
-            "--json",
-            "--audit-log",
-            log.to_str().unwrap(),
-            "sweep",
-            &file,
-        ])
-        .args(["--yes", "--concurrency", &held.to_string()])
+        .args(["--json", "--audit-log", log.to_str().unwrap()])
+        .args(command(&file))
+        .arg("--yes")
         .env_clear()
         .env("VOBIZ_AUTH_ID", s.fake.auth_id())
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
@@ -137,7 +156,7 @@ fn sweep_in_flight(rooms: usize, held: usize, hold: Duration) -> Interrupted {
     let notes = lines(child.stderr.take().unwrap());
     // Every slot busy: the held requests have all arrived.
     s.rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(30), s.fake.received(held))
+        tokio::time::timeout(Duration::from_secs(30), s.fake.received(first + held))
             .await
             .expect("the sweep never sent its first requests")
     });
@@ -203,4 +222,41 @@ fn a_second_interrupt_stops_at_once_and_audits_the_cancelled() {
         .map(|l| l["vobiz.outcome"].clone())
         .collect();
     assert_eq!(outcomes, ["cancelled", "cancelled", "cancelled"]);
+}
+
+/// Promise: `enforce` under SIGINT does as a sweep does: the endings in
+/// flight finish and are audited, the pass's summary is printed, exit 130.
+#[test]
+fn an_interrupted_enforce_pass_finishes_what_is_in_flight() {
+    // The list and the 8 details pass; the first 2 endings are held.
+    let mut run = in_flight(8, 9, 2, Duration::from_secs(2), |_| {
+        [
+            "enforce",
+            "--max-duration",
+            "1h",
+            "--once",
+            "--concurrency",
+            "2",
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    interrupt(&run.child);
+    assert!(says(&run.notes, "interrupted"));
+    let mut stdout = String::new();
+    run.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert_eq!(run.child.wait().unwrap().code(), Some(130), "{stdout}");
+    let summary = json_lines(&stdout)
+        .into_iter()
+        .find_map(|l| l.get("summary").cloned())
+        .expect("no summary");
+    assert_eq!(summary["endings"]["ended"], 2, "{summary}");
+    assert_eq!(summary["endings"]["not_tried"], 6, "{summary}");
+    assert_eq!(run.s.fake.active_conferences().len(), 6);
+    assert_eq!(trail(&run.log).len(), 2);
 }

@@ -67,9 +67,10 @@ impl Client {
     /// A room that is not active when the notice is played is still asked
     /// to end (`Ok(Hangup::NotActive)` if it is gone). A room whose notice
     /// failed otherwise is not ended: its outcome is that error, so nobody
-    /// is cut off without the warning the caller chose to give. The names
-    /// are read whole first, since every notice plays before any ending.
-    /// The URL is checked before anything is sent, as
+    /// is cut off without the warning the caller chose to give. `names` is
+    /// read as notices are sent (a caller can stop it early: the rooms
+    /// already told are still ended after the grace). The URL is checked
+    /// before anything is sent, as
     /// [`Members::play`](crate::Members::play) checks it.
     pub fn hangup_conferences_with_notice<I>(
         &self,
@@ -81,14 +82,16 @@ impl Client {
     where
         I: IntoIterator,
         I::Item: Into<String>,
+        I::IntoIter: Send,
     {
         let client = self.clone();
         let audio_url = audio_url.to_owned();
-        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        let names = names.into_iter();
         let batch = async move {
             let gate = Arc::new(Gate::default());
             let played: Vec<(String, Result<(), Error>)> = futures_util::stream::iter(names)
                 .map(|name| {
+                    let name: String = name.into();
                     let (client, gate, url) = (client.clone(), gate.clone(), audio_url.clone());
                     async move {
                         gate.wait_open().await;
