@@ -216,16 +216,10 @@ fn enforce_plays_every_notice_before_ending_any_room() {
     );
 }
 
-/// Promise (break 10): on a terminal, the confirmation says how many rooms
-/// and lists them, the first 20 and then how many more.
-#[test]
-fn the_confirmation_lists_the_rooms_it_would_end() {
-    let s = sim(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let names: Vec<String> = (0..25).map(|i| format!("room-{i:02}")).collect();
-    let file = names_file(&dir, &names);
+/// `vobiz ARGS` on a terminal, answered "no"; what the screen showed.
+fn declined_on_a_terminal(s: &Sim, args: &str) -> String {
     let mut child = s
-        .on_terminal(&format!("sweep {file}"))
+        .on_terminal(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -233,7 +227,19 @@ fn the_confirmation_lists_the_rooms_it_would_end() {
     // Answer the prompt with "no", typed on the terminal.
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"no\n").unwrap();
     let output = child.wait_with_output().unwrap();
-    let screen = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Promise (break 10): on a terminal, the confirmation says how many rooms
+/// and lists them, the first 20 and then how many more; `enforce`'s lists
+/// the rooms over the limit.
+#[test]
+fn the_confirmation_lists_the_rooms_it_would_end() {
+    let s = sim(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..25).map(|i| format!("room-{i:02}")).collect();
+    let file = names_file(&dir, &names);
+    let screen = declined_on_a_terminal(&s, &format!("sweep {file}"));
     assert!(
         screen.contains("room-00") && screen.contains("room-19"),
         "{screen}"
@@ -244,4 +250,18 @@ fn the_confirmation_lists_the_rooms_it_would_end() {
         "{screen}"
     );
     assert_eq!(s.fake.request_count(), 0);
+
+    let s = sim(&[("old-a", 1), ("old-b", 1), ("young", 1)]);
+    s.fake.backdate("old-a", 2 * HOUR);
+    s.fake.backdate("old-b", 2 * HOUR);
+    let screen = declined_on_a_terminal(&s, "enforce --max-duration 1h --once");
+    assert!(
+        screen.contains("old-a") && screen.contains("old-b") && !screen.contains("young"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("running longer than 1h? (2 room(s))"),
+        "{screen}"
+    );
+    assert_eq!(s.changes(), 0);
 }
