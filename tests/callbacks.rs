@@ -503,3 +503,26 @@ fn ended_rooms_are_forgotten_after_the_window() {
     assert!(!kept.is_live("r"));
     assert_eq!(kept.tracked(), 1);
 }
+
+/// Promise (break 6): reading the live rooms and each room's members costs
+/// in proportion to what is live, not to every room ever seen (it was
+/// quadratic: 4,000 live rooms took 1.2 s, and the 40,000 here minutes).
+#[test]
+fn reading_every_live_room_is_not_quadratic() {
+    let rooms = LiveRooms::new();
+    for i in 0..40_000 {
+        rooms.apply(&event(&format!(
+            "ConferenceAction=enter&ConferenceUUID=u-{i}&ConferenceName=r{i}&CallUUID=c{i}"
+        )));
+    }
+    // All on this thread, nothing to wait for: the length is read after.
+    let started = std::time::Instant::now();
+    let live = rooms.rooms();
+    let members: usize = live.iter().map(|name| rooms.members(name).len()).sum();
+    let took = started.elapsed();
+    assert_eq!((live.len(), members), (40_000, 40_000));
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "40,000 live rooms took {took:?} to read"
+    );
+}
