@@ -16,6 +16,14 @@ fn trail(path: &std::path::Path) -> Vec<Value> {
     json_lines(&std::fs::read_to_string(path).unwrap_or_default())
 }
 
+/// The outcome word of each line of the trail.
+fn outcomes(path: &std::path::Path) -> Vec<String> {
+    trail(path)
+        .iter()
+        .map(|l| l["vobiz.outcome"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// Promise: an audit log that cannot be written stops the command with
 /// exit 1 after the change it could not record; nothing more is changed.
 #[test]
@@ -80,11 +88,11 @@ fn a_split_member_list_writes_one_line_per_request() {
     let r = run(s.vobiz(&args));
     assert_eq!(r.code, 1, "{}", r.stderr);
     let lines = trail(&log);
-    let outcomes: Vec<&str> = lines
-        .iter()
-        .map(|l| l["vobiz.outcome"].as_str().unwrap())
-        .collect();
-    assert_eq!(outcomes, ["applied", "error", "not_sent"], "{lines:?}");
+    assert_eq!(
+        outcomes(&log),
+        ["applied", "error", "not_sent"],
+        "{lines:?}"
+    );
     let named: Vec<&str> = lines
         .iter()
         .flat_map(|l| l["vobiz.members"].as_str().unwrap().split(','))
@@ -169,6 +177,19 @@ fn in_flight(
     }
 }
 
+impl Interrupted {
+    /// Sends one SIGINT, waits for the CLI to say so, and reads its stdout
+    /// to the end.
+    fn interrupted_once(&mut self) -> String {
+        interrupt(&self.child);
+        assert!(says(&self.notes, "interrupted"));
+        let mut stdout = String::new();
+        let mut out = self.child.stdout.take().unwrap();
+        out.read_to_string(&mut stdout).unwrap();
+        stdout
+    }
+}
+
 fn interrupt(child: &std::process::Child) {
     let sent = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -182,29 +203,14 @@ fn interrupt(child: &std::process::Child) {
 #[test]
 fn an_interrupted_sweep_finishes_what_is_in_flight_and_says_so() {
     let mut run = sweep_in_flight(12, 3, Duration::from_secs(2));
-    interrupt(&run.child);
-    assert!(says(&run.notes, "interrupted"));
-    let mut stdout = String::new();
-    run.child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
+    let stdout = run.interrupted_once();
     let status = run.child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{stdout}");
-    let summary = json_lines(&stdout)
-        .into_iter()
-        .find_map(|l| l.get("summary").cloned())
-        .expect("no summary");
+    let summary = summary(&stdout);
     assert_eq!(summary["ended"], 3, "{summary}");
     assert_eq!(summary["not_tried"], 9, "{summary}");
     assert_eq!(run.s.fake.active_conferences().len(), 9);
-    let outcomes: Vec<Value> = trail(&run.log)
-        .iter()
-        .map(|l| l["vobiz.outcome"].clone())
-        .collect();
-    assert_eq!(outcomes, ["ended", "ended", "ended"]);
+    assert_eq!(outcomes(&run.log), ["ended", "ended", "ended"]);
 }
 
 /// Promise: a second SIGINT stops at once; what was in flight is audited
@@ -217,11 +223,7 @@ fn a_second_interrupt_stops_at_once_and_audits_the_cancelled() {
     interrupt(&run.child);
     let status = run.child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let outcomes: Vec<Value> = trail(&run.log)
-        .iter()
-        .map(|l| l["vobiz.outcome"].clone())
-        .collect();
-    assert_eq!(outcomes, ["cancelled", "cancelled", "cancelled"]);
+    assert_eq!(outcomes(&run.log), ["cancelled", "cancelled", "cancelled"]);
 }
 
 /// Promise: `enforce` under SIGINT does as a sweep does: the endings in
@@ -241,20 +243,9 @@ fn an_interrupted_enforce_pass_finishes_what_is_in_flight() {
         .map(String::from)
         .to_vec()
     });
-    interrupt(&run.child);
-    assert!(says(&run.notes, "interrupted"));
-    let mut stdout = String::new();
-    run.child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
+    let stdout = run.interrupted_once();
     assert_eq!(run.child.wait().unwrap().code(), Some(130), "{stdout}");
-    let summary = json_lines(&stdout)
-        .into_iter()
-        .find_map(|l| l.get("summary").cloned())
-        .expect("no summary");
+    let summary = summary(&stdout);
     assert_eq!(summary["endings"]["ended"], 2, "{summary}");
     assert_eq!(summary["endings"]["not_tried"], 6, "{summary}");
     assert_eq!(run.s.fake.active_conferences().len(), 6);

@@ -31,13 +31,6 @@ fn enforce_once(s: &Sim, extra: &[&str], env: &[(&str, &str)]) -> Run {
     run(cmd)
 }
 
-fn summary(stdout: &str) -> Value {
-    json_lines(stdout)
-        .into_iter()
-        .find_map(|l| l.get("summary").cloned())
-        .unwrap_or_else(|| panic!("no summary in {stdout}"))
-}
-
 /// Promise (breaks 7 and 10): `enforce --once` exits 1 whenever it could
 /// not look at, or read the run time of, what it was asked to, and its
 /// `--json` always holds its summary.

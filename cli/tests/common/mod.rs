@@ -169,3 +169,11 @@ pub fn names_file(dir: &tempfile::TempDir, names: &[String]) -> String {
     std::fs::write(&path, names.join("\n")).unwrap();
     path.to_str().unwrap().to_owned()
 }
+
+/// The `{"summary": ...}` a batch printed with `--json`.
+pub fn summary(stdout: &str) -> Value {
+    json_lines(stdout)
+        .into_iter()
+        .find_map(|l| l.get("summary").cloned())
+        .unwrap_or_else(|| panic!("no summary in {stdout}"))
+}
