@@ -52,9 +52,11 @@ pub async fn enforce(client: &Client, out: &Out, args: EnforceArgs) -> Result<()
         None => Vec::new(),
     };
     let mut confirmed = args.yes || args.dry_run;
-    // Listened for from the start: while looking or waiting an interrupt
-    // stops at once (nothing is being changed); while ending, see `batch`.
-    let mut interrupts = Interrupts::listen();
+    // Listened for from the first endings on: then, while looking or
+    // waiting, an interrupt stops at once (nothing is being changed), and
+    // while ending, see `batch`. Not before: until then Ctrl-C (at the
+    // confirmation prompt too) ends the process as usual.
+    let mut interrupts = None;
     let mut pass = Pass {
         client,
         out,
@@ -71,7 +73,7 @@ pub async fn enforce(client: &Client, out: &Out, args: EnforceArgs) -> Result<()
             Ok(_) => {
                 tokio::select! {
                     () = tokio::time::sleep(args.every) => {}
-                    () = pass.interrupts.next() => return Err(interrupted()),
+                    () = Interrupts::next_of(pass.interrupts) => return Err(interrupted()),
                 }
             }
         }
@@ -89,7 +91,7 @@ struct Pass<'a> {
     args: &'a EnforceArgs,
     extra: &'a [String],
     confirmed: &'a mut bool,
-    interrupts: &'a mut Interrupts,
+    interrupts: &'a mut Option<Interrupts>,
 }
 
 /// A failure that ends `enforce` whatever its mode: refused credentials,
@@ -103,7 +105,7 @@ impl Pass<'_> {
         let (client, out, args) = (self.client, self.out, self.args);
         let mut look = tokio::select! {
             look = look(client, args, self.extra) => look,
-            () = self.interrupts.next() => return Err(Stop(interrupted())),
+            () = Interrupts::next_of(self.interrupts) => return Err(Stop(interrupted())),
         };
         let names: Vec<String> = look.over.keys().cloned().collect();
         let mut summary = PassSummary {
@@ -164,7 +166,8 @@ impl Pass<'_> {
             stop_after(out, &result)
         };
         let note = |text: &str| eprintln!("{text}");
-        let stopped = batch::drive(endings, &gate, self.interrupts, each, note).await;
+        let interrupts = self.interrupts.get_or_insert_with(Interrupts::listen);
+        let stopped = batch::drive(endings, &gate, interrupts, each, note).await;
         match stopped {
             Some(failure) => {
                 // The stop is the line that matters; the summary says the rest.

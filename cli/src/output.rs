@@ -305,6 +305,15 @@ impl Interrupts {
         }
     }
 
+    /// The next interrupt, if anything listens yet; otherwise never (an
+    /// interrupt then ends the process as usual).
+    pub async fn next_of(interrupts: &mut Option<Interrupts>) {
+        match interrupts {
+            Some(interrupts) => interrupts.next().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// The next interrupt (never, if none can be listened for).
     pub async fn next(&mut self) {
         #[cfg(unix)]

@@ -258,3 +258,49 @@ fn the_confirmation_lists_the_rooms_it_would_end() {
     );
     assert_eq!(s.changes(), 0);
 }
+
+/// Promise: Ctrl-C typed at a confirmation prompt ends the command at once
+/// and sends nothing; only once rooms are being ended does the CLI catch
+/// it, to finish and audit what is in flight.
+#[test]
+fn ctrl_c_at_the_prompt_ends_the_command() {
+    let s = one_long_room();
+    let mut child = s
+        .on_terminal("enforce --max-duration 1h --once")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("script(1) runs the CLI under a pseudo-terminal");
+    let mut terminal = child.stdin.take().unwrap();
+    // The screen, as it comes; the prompt ends without a newline.
+    let mut screen = child.stdout.take().unwrap();
+    let (shown, prompt) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 256];
+        while let Ok(n @ 1..) = std::io::Read::read(&mut screen, &mut chunk) {
+            seen.extend_from_slice(&chunk[..n]);
+            if String::from_utf8_lossy(&seen).contains("to go on") {
+                let _ = shown.send(());
+            }
+        }
+    });
+    prompt
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no prompt on the terminal");
+    std::io::Write::write_all(&mut terminal, b"\x03").unwrap();
+    // The terminal stays open: a CLI that swallowed the interrupt would
+    // wait at its prompt, and the bound below would end the test.
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait());
+    });
+    let ended = ended.recv_timeout(Duration::from_secs(20));
+    drop(terminal);
+    assert!(
+        ended.is_ok(),
+        "Ctrl-C at the prompt did not end the command"
+    );
+    assert_eq!(s.changes(), 0);
+    assert!(s.fake.is_active("long"));
+}
