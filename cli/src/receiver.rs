@@ -14,7 +14,7 @@ use hyper::body::Bytes;
 use hyper::{Method, Response, StatusCode};
 use serde_json::json;
 use vobiz::callbacks::{ConferenceEvent, LiveRooms, NonceCache};
-use vobiz::testing::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
+use vobiz::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 
 use crate::output::{Failure, Out};
 

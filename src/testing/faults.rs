@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 
-use super::serve::Dropped;
+use crate::serve::Dropped;
 use super::state::State;
 use super::{RecordedRequest, replies, vobiz};
 

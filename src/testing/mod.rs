@@ -90,13 +90,11 @@ mod events;
 mod faults;
 mod replies;
 mod routing;
-mod serve;
 mod server;
 mod state;
 mod vobiz;
 
 pub use faults::Fault;
-pub use serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 use state::{Room, State, lock};
 
 /// The auth ID [`FakeVobiz::start`] accepts.

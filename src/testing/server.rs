@@ -1,5 +1,5 @@
 //! The simulator's requests, served by the shared bounded loop
-//! ([`super::serve`]): each is counted, checked, kept if authenticated,
+//! ([`crate::serve`]): each is counted, checked, kept if authenticated,
 //! and answered (or dropped) as its scripted fault says.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use tokio::net::TcpListener;
 
-use super::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
+use crate::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 use super::state::{State, lock};
 use super::{MAX_REQUEST_BODY, READ_TIMEOUT, RecordedRequest, faults, replies, vobiz};
 
