@@ -41,6 +41,10 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The members an ending touches, as the audit trail says it: every one
+/// (Vobiz's own word for that in member calls).
+const EVERY_MEMBER: &str = "all";
+
 impl Client {
     pub(crate) fn from_parts(api: Arc<generated::Client>, auth_id: String) -> Self {
         Client {
@@ -107,7 +111,7 @@ impl Client {
             operation: &operations::DELETE_ALL_CONFERENCES,
             account: &self.auth_id,
             conference: None,
-            members: None,
+            members: Some(EVERY_MEMBER),
             url_path: None,
         };
         let operation = self.api.delete_all_conferences(&self.auth_id);
@@ -149,7 +153,7 @@ impl Client {
             operation: &operations::DELETE_CONFERENCE,
             account: &self.auth_id,
             conference: Some(name),
-            members: None,
+            members: Some(EVERY_MEMBER),
             url_path: None,
         };
         let pending = Pending::start(&audited);

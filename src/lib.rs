@@ -72,7 +72,7 @@
 //! | `vobiz.account` | the auth ID the call was made for |
 //! | `http.request.method` | `DELETE`, `POST`, ... |
 //! | `vobiz.conference` | the room, for a call on one room |
-//! | `vobiz.members` | the `member_id` as sent (`17`, `10,15`, `all`) |
+//! | `vobiz.members` | the members it acts on: the `member_id` as sent (`17`, `10,15`, `all`); `all` for a room's ending, which disconnects every member |
 //! | `url.path` | the request's path, for calls that are not a handle's |
 //! | `vobiz.outcome` | one of the words below |
 //! | `http.response.status_code` | the final status, when there was an answer |
@@ -115,10 +115,10 @@ pub mod path;
 mod quirks;
 mod redact;
 pub mod retry;
-mod shape;
 #[cfg(feature = "serve")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub mod serve;
+mod shape;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;

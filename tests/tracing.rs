@@ -270,12 +270,19 @@ fn audit_events_spans_and_no_token_even_echoed() {
         .filter(|e| e.target == "vobiz::audit")
         .collect();
     let expected = [
-        ("delete-conference", "a", "", "ended", "204", "3"),
-        ("delete-conference", "b", "", "gone_after_retry", "404", "2"),
-        ("delete-conference", "zzz", "", "not_active", "404", "1"),
-        ("delete-conference", "c", "", "error", "500", "3"),
-        ("delete-conference", "..", "", "error", "<absent>", "0"),
-        ("delete-conference", "c", "", "error", "401", "1"),
+        ("delete-conference", "a", "all", "ended", "204", "3"),
+        (
+            "delete-conference",
+            "b",
+            "all",
+            "gone_after_retry",
+            "404",
+            "2",
+        ),
+        ("delete-conference", "zzz", "all", "not_active", "404", "1"),
+        ("delete-conference", "c", "all", "error", "500", "3"),
+        ("delete-conference", "..", "all", "error", "<absent>", "0"),
+        ("delete-conference", "c", "all", "error", "401", "1"),
         ("mute-member", "m", "1", "applied", "202", "1"),
         ("unmute-member", "m", "1", "applied", "204", "1"),
         ("deaf-member", "m", "1,2", "applied", "202", "1"),
@@ -304,7 +311,7 @@ fn audit_events_spans_and_no_token_even_echoed() {
         (
             "delete-all-conferences",
             "<absent>",
-            "<absent>",
+            "all",
             "applied",
             "204",
             "1",

@@ -187,6 +187,8 @@ fn hangup_verifies_confirms_notifies_ends_and_logs() {
     );
     assert!(notice["vobiz.api_id"].is_string(), "{notice}");
     for line in &lines {
+        // A hangup touches every member; a notice, those it was sent to.
+        assert_eq!(line["vobiz.members"], "all", "{line}");
         assert_eq!(line["vobiz.account"], s.fake.auth_id());
         assert!(line["time"].as_str().unwrap().ends_with('Z'));
     }

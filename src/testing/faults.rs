@@ -8,9 +8,9 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
 
-use crate::serve::Dropped;
 use super::state::State;
 use super::{RecordedRequest, replies, vobiz};
+use crate::serve::Dropped;
 
 /// A scripted deviation from normal behaviour, for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]

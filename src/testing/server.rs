@@ -11,9 +11,9 @@ use http_body_util::Full;
 use hyper::{Response, StatusCode};
 use tokio::net::TcpListener;
 
-use crate::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 use super::state::{State, lock};
 use super::{MAX_REQUEST_BODY, READ_TIMEOUT, RecordedRequest, faults, replies, vobiz};
+use crate::serve::{BodyTooLarge, Dropped, ServeLimits, serve_bounded};
 
 /// Counts a request as in flight for as long as it lives.
 struct InFlight<'a>(&'a State);
