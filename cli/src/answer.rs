@@ -100,7 +100,8 @@ impl From<HttpMethod> for Method {
     }
 }
 
-/// mp3 or wav.
+/// mp3 or wav: the CLI's one word for a recording's format, for the
+/// answer document's and the recording call's alike.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum AudioFormat {
     Mp3,
@@ -112,6 +113,15 @@ impl From<AudioFormat> for FileFormat {
         match format {
             AudioFormat::Mp3 => FileFormat::Mp3,
             AudioFormat::Wav => FileFormat::Wav,
+        }
+    }
+}
+
+impl From<AudioFormat> for vobiz::RecordingFormat {
+    fn from(format: AudioFormat) -> Self {
+        match format {
+            AudioFormat::Mp3 => vobiz::RecordingFormat::Mp3,
+            AudioFormat::Wav => vobiz::RecordingFormat::Wav,
         }
     }
 }

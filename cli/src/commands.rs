@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
 
 use crate::output::{self, Failure, Out, shown};
-use crate::{Format, HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};
+use crate::{HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};
 
 /// What the list cannot promise, said every time it is shown.
 const LIST_CAVEAT: &str =
@@ -290,10 +290,7 @@ pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), 
     let room = client.conference(&args.room);
     let (action, result): (&str, Result<Value, vobiz::Error>) = match args.action {
         RecordAction::Start => {
-            let format = match args.format {
-                Format::Mp3 => RecordingFormat::Mp3,
-                Format::Wav => RecordingFormat::Wav,
-            };
+            let format = RecordingFormat::from(args.format);
             let started = room.start_recording(format, args.callback.as_deref()).await;
             ("record_start", started.map(|a| json!(a)))
         }

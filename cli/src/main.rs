@@ -198,7 +198,7 @@ struct RecordArgs {
     action: RecordAction,
     /// The file format.
     #[arg(long, value_enum, default_value = "mp3")]
-    format: Format,
+    format: answer::AudioFormat,
     /// Where Vobiz sends the recording when it is ready.
     #[arg(long, value_name = "URL")]
     callback: Option<String>,
@@ -208,12 +208,6 @@ struct RecordArgs {
 enum RecordAction {
     Start,
     Stop,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Mp3,
-    Wav,
 }
 
 #[derive(Args)]
