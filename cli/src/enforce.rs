@@ -130,7 +130,7 @@ impl Pass<'_> {
         if !names.is_empty() && !*self.confirmed {
             let question = format!(
                 "End these rooms running longer than {}?",
-                human(args.max_duration)
+                humantime::format_duration(args.max_duration)
             );
             output::confirm_rooms(false, &question, &names).map_err(Stop)?;
             *self.confirmed = true;
