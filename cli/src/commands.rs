@@ -193,24 +193,10 @@ pub async fn hangup_all(client: &Client, out: &Out, args: HangupArgs) -> Result<
 pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<(), Failure> {
     out.check_audit()?;
     let mut rest = args.args.iter();
-    let url = match args.action {
-        MemberAction::Play => Some(rest.next().ok_or_else(|| {
-            Failure::Usage("play needs the audio URL before the member ids".to_owned())
-        })?),
-        _ => None,
-    };
+    let act = Act::take(args.action, &mut rest)?;
     let ids: Vec<String> = rest.cloned().collect();
     let room = client.conference(&args.room);
-    let (name, destructive) = match args.action {
-        MemberAction::Mute => ("mute", false),
-        MemberAction::Unmute => ("unmute", false),
-        MemberAction::Deafen => ("deafen", false),
-        MemberAction::Undeafen => ("undeafen", false),
-        MemberAction::Kick => ("kick", true),
-        MemberAction::Hangup => ("hangup", true),
-        MemberAction::Play => ("play", false),
-        MemberAction::StopAudio => ("stop-audio", false),
-    };
+    let (name, destructive) = (act.name(), act.destructive());
     if destructive {
         // Before --except reads the room: refused means nothing was sent.
         output::must_be_able_to_confirm(args.yes, name)?;
@@ -220,17 +206,7 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         let question = format!("{name} members {selector} of {}?", args.room);
         output::confirm(args.yes, &question, "yes")?;
     }
-    let members = room.members(selector.clone());
-    let result = match (args.action, url) {
-        (MemberAction::Mute, _) => members.mute().await,
-        (MemberAction::Unmute, _) => members.unmute().await,
-        (MemberAction::Deafen, _) => members.deafen().await,
-        (MemberAction::Undeafen, _) => members.undeafen().await,
-        (MemberAction::Kick, _) => members.kick().await,
-        (MemberAction::Hangup, _) => members.hangup().await,
-        (MemberAction::Play, Some(url)) => members.play(url).await,
-        (MemberAction::Play, None) | (MemberAction::StopAudio, _) => members.stop_audio().await,
-    };
+    let result = act.run(&room.members(selector.clone())).await;
     let shown = selector.to_string();
     out.audited()?;
     let done = result?;
@@ -244,6 +220,70 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         &json!({"room": args.room, "action": name, "outcome": done}),
     );
     Ok(())
+}
+
+/// A member action with what it needs: `play` takes its URL from the
+/// front of the arguments, so no action can lack its input.
+enum Act<'a> {
+    Mute,
+    Unmute,
+    Deafen,
+    Undeafen,
+    Kick,
+    Hangup,
+    Play(&'a str),
+    StopAudio,
+}
+
+impl<'a> Act<'a> {
+    fn take(
+        action: MemberAction,
+        args: &mut std::slice::Iter<'a, String>,
+    ) -> Result<Self, Failure> {
+        Ok(match action {
+            MemberAction::Mute => Act::Mute,
+            MemberAction::Unmute => Act::Unmute,
+            MemberAction::Deafen => Act::Deafen,
+            MemberAction::Undeafen => Act::Undeafen,
+            MemberAction::Kick => Act::Kick,
+            MemberAction::Hangup => Act::Hangup,
+            MemberAction::Play => Act::Play(args.next().ok_or_else(|| {
+                Failure::Usage("play needs the audio URL before the member ids".to_owned())
+            })?),
+            MemberAction::StopAudio => Act::StopAudio,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Act::Mute => "mute",
+            Act::Unmute => "unmute",
+            Act::Deafen => "deafen",
+            Act::Undeafen => "undeafen",
+            Act::Kick => "kick",
+            Act::Hangup => "hangup",
+            Act::Play(_) => "play",
+            Act::StopAudio => "stop-audio",
+        }
+    }
+
+    /// Whether it takes people out of the room: it asks first.
+    fn destructive(&self) -> bool {
+        matches!(self, Act::Kick | Act::Hangup)
+    }
+
+    async fn run(&self, members: &vobiz::Members) -> Result<vobiz::MemberOutcome, vobiz::Error> {
+        match self {
+            Act::Mute => members.mute().await,
+            Act::Unmute => members.unmute().await,
+            Act::Deafen => members.deafen().await,
+            Act::Undeafen => members.undeafen().await,
+            Act::Kick => members.kick().await,
+            Act::Hangup => members.hangup().await,
+            Act::Play(url) => members.play(url).await,
+            Act::StopAudio => members.stop_audio().await,
+        }
+    }
 }
 
 /// The selection: ids given, everyone, or everyone but some (read from the
