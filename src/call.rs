@@ -9,17 +9,17 @@ use crate::Error;
 use crate::audit::{self, AuditOutcome, Audited, Ended};
 use crate::generated::{self, ResponseValue};
 use crate::outcome::{Accepted, AnswerBody};
-use crate::retry::{self, CallReport};
+use crate::retry::{self, AuditBy, CallReport};
 
 /// Awaits a generated call, mapping its error and counting its attempts.
-/// `audited`: the caller writes the call's audit event (otherwise the hooks
-/// do, for an operation that changes state). (A combinator chain, not an
+/// `audit`: who writes the call's audit event (the hooks, for an operation
+/// that changes state, unless the caller does). (A combinator chain, not an
 /// `async fn`: see `retry::scoped`.)
 pub(crate) fn reporting<T, E>(
-    audited: bool,
+    audit: AuditBy,
     operation: impl Future<Output = Result<ResponseValue<T>, generated::Error<E>>>,
 ) -> impl Future<Output = (Result<ResponseValue<T>, Error>, CallReport)> {
-    retry::scoped(audited, operation).then(|(result, report)| match result {
+    retry::scoped(audit, operation).then(|(result, report)| match result {
         Ok(value) => Either::Left(std::future::ready((Ok(value), report))),
         // Boxed so the error path's state does not weigh on every call.
         Err(e) => Either::Right(Box::pin(async move {
@@ -37,7 +37,7 @@ pub(crate) async fn audited<T: AnswerBody>(
 ) -> Result<Accepted, Error> {
     let pending = audit::Pending::start(call);
     let (result, report): (Result<ResponseValue<T>, Error>, CallReport) =
-        reporting(true, operation).await;
+        reporting(AuditBy::Caller, operation).await;
     let result = result.map(|answer| Accepted::from_answer(call.members, &answer));
     let (outcome, api_id) = match &result {
         Ok(a) => (AuditOutcome::Applied, a.api_id()),

@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 use crate::audit::{AuditOutcome, Audited, Ended, Pending};
 use crate::generated::{ResponseValue, operations};
 use crate::outcome::Hangup;
-use crate::retry::CallReport;
+use crate::retry::{AuditBy, CallReport};
 use crate::{Error, call, generated, path};
 
 /// A Vobiz API client. Cheap to clone; clones share one connection pool.
@@ -85,7 +85,7 @@ impl Client {
         &self,
         operation: impl Future<Output = Result<ResponseValue<T>, crate::GeneratedError<E>>>,
     ) -> impl Future<Output = Result<ResponseValue<T>, Error>> {
-        call::reporting(false, operation).map(|(result, _)| result)
+        call::reporting(AuditBy::Hooks, operation).map(|(result, _)| result)
     }
 
     /// The names of the conferences Vobiz reports as active.
@@ -162,7 +162,13 @@ impl Client {
                 Err(Error::InvalidInput(format!("conference name {problem}"))),
                 CallReport::default(),
             ),
-            None => call::reporting(true, self.api.delete_conference(&self.auth_id, name)).await,
+            None => {
+                call::reporting(
+                    AuditBy::Caller,
+                    self.api.delete_conference(&self.auth_id, name),
+                )
+                .await
+            }
         };
         let gone_after_retry = report.ambiguous && result.as_ref().is_err_and(Error::is_not_found);
         let outcome = match &result {

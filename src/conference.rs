@@ -87,7 +87,7 @@ impl Conference {
     pub async fn details(&self) -> Result<ConferenceDetails, Error> {
         let api = self.client.api();
         let operation = api.get_conference(self.client.auth_id(), &self.name);
-        let (result, report) = crate::retry::scoped(false, operation).await;
+        let (result, report) = crate::retry::scoped(crate::retry::AuditBy::Hooks, operation).await;
         let answer = match result {
             Ok(answer) => answer,
             Err(e) => return Err(Error::from_call(e, report).await),

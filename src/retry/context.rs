@@ -41,9 +41,20 @@ struct Context {
     gate: Option<Arc<Gate>>,
     /// The deadline of the compound call it belongs to.
     deadline: Option<Instant>,
-    /// Whether the call writes its own audit event (a handle's call, with
-    /// the room and members it is about), so the hooks write none.
-    audited: bool,
+    /// Who writes the call's audit event.
+    audit: AuditBy,
+}
+
+/// Who writes a call's audit event: never both, so no call is audited
+/// twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum AuditBy {
+    /// The hooks, for any generated call that changes state.
+    #[default]
+    Hooks,
+    /// The caller: a handle's call, which knows the room and members it is
+    /// about.
+    Caller,
 }
 
 tokio::task_local! {
@@ -60,33 +71,35 @@ fn nested(gate: Option<Arc<Gate>>, deadline: Option<Instant>) -> Context {
         report: Cell::default(),
         gate: gate.or(outer_gate),
         deadline: earliest(outer_deadline, deadline),
-        audited: false,
+        audit: AuditBy::Hooks,
     }
 }
 
 /// Runs a generated call and returns what its attempt loop reported (zero
-/// attempts if it never got that far, e.g. a refused path). `audited` says
-/// the caller writes the call's audit event itself.
+/// attempts if it never got that far, e.g. a refused path). `audit` says
+/// who writes the call's audit event.
 ///
 /// Plain functions returning combinators rather than `async fn`s: an
 /// `async fn` keeps its moved-in argument beside the future it moved into,
 /// doubling the size of every call's state.
 pub(crate) fn scoped<F: Future>(
-    audited: bool,
+    audit: AuditBy,
     call: F,
 ) -> impl Future<Output = (F::Output, CallReport)> {
     let with_report = call.map(|output| (output, CONTEXT.with(|c| c.report.take())));
     let context = Context {
-        audited,
+        audit,
         ..nested(None, None)
     };
     CONTEXT.scope(context, with_report)
 }
 
-/// Whether the running call writes its own audit event (see
-/// [`scoped`]'s `audited`).
+/// Whether the running call's caller writes its audit event (see
+/// [`scoped`]'s `audit`).
 pub(crate) fn audits_itself() -> bool {
-    CONTEXT.try_with(|c| c.audited).unwrap_or(false)
+    CONTEXT
+        .try_with(|c| c.audit == AuditBy::Caller)
+        .unwrap_or(false)
 }
 
 /// Hands the report of a finished call to its caller: through the context

@@ -38,7 +38,7 @@ pub(crate) use classify::{
     never_sent, retry_after,
 };
 pub(crate) use context::{
-    CallReport, Gate, audits_itself, bounded, compound_deadline, earliest, paced, pause_all,
-    publish, scoped,
+    AuditBy, CallReport, Gate, audits_itself, bounded, compound_deadline, earliest, paced,
+    pause_all, publish, scoped,
 };
 pub use policy::RetryPolicy;
