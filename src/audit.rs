@@ -80,6 +80,27 @@ pub(crate) struct Ended<'a> {
     pub report: CallReport,
 }
 
+impl Ended<'_> {
+    /// An end with nothing but its outcome: no answer, no error of its own.
+    fn only(outcome: AuditOutcome, report: CallReport) -> Self {
+        Ended {
+            outcome,
+            api_id: None,
+            error: None,
+            report,
+        }
+    }
+}
+
+/// Writes the event for a call dropped once it had started: its request
+/// may have reached the server, so what happened is unknown.
+fn cancelled(call: &Audited) {
+    record(
+        call,
+        &Ended::only(AuditOutcome::Cancelled, CallReport::default()),
+    );
+}
+
 /// Writes the event for a call that does not finish: dropped (cancelled,
 /// timed out by the caller) once it had started, when its request may have
 /// reached the server.
@@ -104,26 +125,17 @@ impl<'a, 'c> Pending<'a, 'c> {
 impl Drop for Pending<'_, '_> {
     fn drop(&mut self) {
         if let Some(call) = self.call.take() {
-            let ended = Ended {
-                outcome: AuditOutcome::Cancelled,
-                api_id: None,
-                error: None,
-                report: CallReport::default(),
-            };
-            record(call, &ended);
+            cancelled(call);
         }
     }
 }
 
 /// Writes the event for a call that was never sent.
 pub(crate) fn not_sent(call: &Audited) {
-    let ended = Ended {
-        outcome: AuditOutcome::NotSent,
-        api_id: None,
-        error: None,
-        report: CallReport::default(),
-    };
-    record(call, &ended);
+    record(
+        call,
+        &Ended::only(AuditOutcome::NotSent, CallReport::default()),
+    );
 }
 
 /// Writes the event for a finished call.
@@ -194,31 +206,24 @@ impl Watched {
             Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => AuditOutcome::NotFound,
             _ => AuditOutcome::Error,
         };
-        self.write(outcome, report);
+        record(&self.call(), &Ended::only(outcome, report));
     }
 
-    fn write(&self, outcome: AuditOutcome, report: CallReport) {
-        let call = Audited {
+    fn call(&self) -> Audited<'_> {
+        Audited {
             operation: self.operation,
             account: &self.account,
             conference: None,
             members: None,
             url_path: Some(&self.path),
-        };
-        let ended = Ended {
-            outcome,
-            api_id: None,
-            error: None,
-            report,
-        };
-        record(&call, &ended);
+        }
     }
 }
 
 impl Drop for Watched {
     fn drop(&mut self) {
         if !self.done {
-            self.write(AuditOutcome::Cancelled, CallReport::default());
+            cancelled(&self.call());
         }
     }
 }
