@@ -98,6 +98,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod arguments;
 mod audit;
 mod call;
 pub mod callbacks;
@@ -108,6 +109,7 @@ mod error;
 mod extras;
 pub mod generated;
 mod hooks;
+pub mod invoke;
 mod members;
 pub mod operation;
 mod outcome;

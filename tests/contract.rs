@@ -16,12 +16,16 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::documented as documented_args;
 use common::ops::{Args, OPS};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use vobiz::generated::types::GetConferenceResponse;
+use vobiz::generated::{documented, operations};
+use vobiz::invoke::Arguments;
+use vobiz::testing::FakeVobiz;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const AUTH_ID: &str = "MA_CONTRACT1";
@@ -64,16 +68,18 @@ struct Prism {
     base_url: String,
 }
 
+/// Prism as a validating mock of the spec.
 async fn start_prism() -> Prism {
+    start_prism_as(&["mock", "openapi/vobiz.yaml"]).await
+}
+
+/// Prism running `mode` (`mock SPEC` or `proxy SPEC UPSTREAM`), refusing
+/// every violation with an error answer.
+async fn start_prism_as(mode: &[&str]) -> Prism {
     let port = common::free_port();
     let mut child = Command::new(prism_bin())
-        .args([
-            "mock",
-            "openapi/vobiz.yaml",
-            "--errors",
-            "--host",
-            "127.0.0.1",
-        ])
+        .args(mode)
+        .args(["--errors", "--host", "127.0.0.1"])
         .args(["--port", &port.to_string()])
         .current_dir(ROOT)
         .stdout(Stdio::piped())
@@ -237,5 +243,65 @@ fn prism_refuses_what_the_spec_does_not_allow() {
             .await
             .unwrap();
         assert_eq!(no_url.status(), 422);
+    });
+}
+
+/// Prism between the client and the simulator, for every operation of the
+/// spec: the request the generated method builds from its page's documented
+/// arguments, and the simulator's answer, are both judged against the spec
+/// (with `--errors` Prism answers a violation on either side with an error,
+/// which the call would return).
+#[test]
+fn prism_accepts_every_request_and_every_simulator_answer() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let fake = FakeVobiz::start().await.unwrap();
+        let upstream = fake.base_url();
+        let prism = start_prism_as(&["proxy", "openapi/vobiz.yaml", &upstream]).await;
+        let client = fake
+            .client_builder()
+            .base_url(&prism.base_url)
+            .retry(vobiz::RetryPolicy::none())
+            .build()
+            .unwrap();
+        for (i, &op) in operations::ALL.iter().enumerate() {
+            let (room, member) = documented_args::live_room(&fake, &client, i).await;
+            let args = documented_args::arguments(op, &room, &member);
+            let before = fake.request_count();
+            let answer = client
+                .invoke(op, &args)
+                .await
+                .unwrap_or_else(|e| panic!("Prism refused {op} or its answer: {e}"));
+            let exchange = documented::exchange(op).unwrap();
+            assert_eq!(answer.status, exchange.status, "{op}");
+            assert_eq!(
+                fake.request_count(),
+                before + 1,
+                "{op} reached the simulator"
+            );
+        }
+    });
+}
+
+/// The proxy can say no: an answer the spec does not allow (a list of
+/// conferences that is not a list) is refused by Prism.
+#[test]
+fn prism_refuses_an_answer_the_spec_does_not_allow() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let upstream = common::RawServer::start(common::NO_CONTENT).await;
+        upstream.respond_with_headers(
+            200,
+            &[("content-type", "application/json")],
+            br#"{"api_id": "a", "conferences": 7}"#,
+        );
+        let prism = start_prism_as(&["proxy", "openapi/vobiz.yaml", &upstream.base_url()]).await;
+        let client = client(&prism, None);
+        let err = client
+            .invoke(&operations::LIST_CONFERENCES, &Arguments::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(500), "{err:?}");
+        assert_eq!(upstream.count(), 1);
     });
 }

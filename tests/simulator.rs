@@ -115,7 +115,7 @@ async fn custom_credentials_and_odd_names() {
 /// The simulator serves all 14 Conference operations the way the spec
 /// documents them.
 #[tokio::test]
-async fn every_operation_of_the_spec_is_simulated() {
+async fn every_conference_operation_is_simulated() {
     use common::ops::{Args, OPS};
     for op in &OPS {
         let fake = FakeVobiz::start().await.unwrap();

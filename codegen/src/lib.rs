@@ -6,7 +6,9 @@
 //! never disagree.
 
 mod answer_schema;
+mod dispatch;
 mod doc_text;
+mod examples;
 mod normalize;
 
 use std::fmt;
@@ -210,6 +212,7 @@ pub fn generate_with_notes(
             )));
         }
     }
+    let published = spec;
     let mut spec = spec.clone();
     let notes = normalize::normalize(&mut spec).map_err(fail)?;
     let tokens = run_progenitor(&spec)
@@ -228,7 +231,11 @@ pub fn generate_with_notes(
         }
     }
     let table = operation_table(&ops, &spec);
-    let file_tokens = quote!(#tokens #table);
+    let client: syn::File = syn::parse2(tokens.clone())
+        .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    let dispatch = dispatch::dispatch_module(&client, &ops).map_err(&fail)?;
+    let documented = examples::documented_module(&ops, published);
+    let file_tokens = quote!(#tokens #table #dispatch #documented);
     let ast = syn::parse2(file_tokens)
         .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
     doc_text::check_generated(&ast).map_err(fail)?;

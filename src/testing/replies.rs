@@ -10,13 +10,21 @@ use serde_json::json;
 
 use super::state::State;
 use crate::generated::types;
+use crate::operation::Operation;
 
 pub(super) type Reply = Response<Full<Bytes>>;
 
 /// `body` as JSON with `status`.
 pub(super) fn json(status: StatusCode, body: &impl Serialize) -> Reply {
-    let text = serde_json::to_vec(body).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(text)));
+    json_text(
+        status,
+        Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+    )
+}
+
+/// `text`, which is JSON, with `status`.
+fn json_text(status: StatusCode, text: Bytes) -> Reply {
+    let mut response = Response::new(Full::new(text));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -81,11 +89,23 @@ pub(super) fn recording_started(state: &State) -> Reply {
     json(StatusCode::OK, &body)
 }
 
-/// 501 for an operation of the spec the simulator does not act on yet.
-pub(super) fn not_simulated(state: &State, operation: &crate::operation::Operation) -> Reply {
-    let message = format!(
-        "the simulator routes `{operation}` ({} {}) but does not simulate it yet",
-        operation.method, operation.path
-    );
-    error(state, StatusCode::NOT_IMPLEMENTED, &message)
+/// An operation the simulator keeps no state for: its page's documented
+/// success (`generated::documented`), or 501 if the page documents none.
+pub(super) fn documented(state: &State, operation: &Operation) -> Reply {
+    let Some(exchange) = crate::generated::documented::exchange(operation) else {
+        let message = format!(
+            "the simulator routes `{operation}` ({} {}) but its page documents no answer",
+            operation.method, operation.path
+        );
+        return error(state, StatusCode::NOT_IMPLEMENTED, &message);
+    };
+    let status = StatusCode::from_u16(exchange.status).unwrap_or(StatusCode::OK);
+    match exchange.answer {
+        Some(answer) => json_text(status, Bytes::from_static(answer.as_bytes())),
+        None => {
+            let mut response = no_content();
+            *response.status_mut() = status;
+            response
+        }
+    }
 }

@@ -49,7 +49,7 @@ enum MemberAction {
 }
 
 impl Simulated {
-    /// The action for `operation`, or `None` for one not simulated yet.
+    /// The action for `operation`, or `None` for one answered from its page.
     fn of(operation: &Operation) -> Option<Simulated> {
         use MemberAction as M;
         use operations as o;
@@ -100,11 +100,12 @@ pub(super) fn respond(state: &State, req: &RecordedRequest) -> Reply {
             .find(|(n, _)| *n == name)
             .map_or("", |(_, value)| value.as_str())
     };
-    if param("auth_id") != state.auth_id {
-        return replies::forbidden(state, param("auth_id"));
+    let account = params.iter().find(|(name, _)| *name == "auth_id");
+    if let Some((_, account)) = account.filter(|(_, id)| *id != state.auth_id) {
+        return replies::forbidden(state, account);
     }
     let Some(simulated) = Simulated::of(operation) else {
-        return replies::not_simulated(state, operation);
+        return replies::documented(state, operation);
     };
     let room = param("conference_name");
     match simulated {

@@ -1,6 +1,7 @@
 //! Loopback servers for the wire tests, and the operations table.
 #![allow(dead_code)]
 
+pub mod documented;
 pub mod ops;
 pub mod spelling;
 
