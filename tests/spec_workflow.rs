@@ -120,9 +120,9 @@ fn imported_operations_work_with_no_handwritten_code() {
     assert!(ok, "import failed:\n{out}");
     let spec = read(dir, "openapi/vobiz.yaml");
     for op in [
-        "make-call",
+        "make-test-call",
         "list-call-records",
-        "delete-endpoint",
+        "delete-test-endpoint",
         "delete-conference",
     ] {
         assert!(
@@ -147,11 +147,11 @@ fn imported_operations_work_with_no_handwritten_code() {
     assert!(ok, "{out}");
     let surface = read(dir, "openapi/vobiz.api.txt");
     for expected in [
-        "make_call<'a>(&'a self, auth_id: &'a str, body: &'a types::CallRequest) -> Result<ResponseValue<::serde_json::Value>, Error<()>>",
-        "success statuses 200, 201 have different bodies: untyped JSON; documented: 200 types::MakeCall200Response, 201 types::MakeCall201Response",
-        "400: vobiz::Error by status; documented body types::MakeCall400Error",
+        "make_test_call<'a>(&'a self, auth_id: &'a str, body: &'a types::CallRequest) -> Result<ResponseValue<::serde_json::Value>, Error<()>>",
+        "success statuses 200, 201 have different bodies: untyped JSON; documented: 200 types::MakeTestCall200Response, 201 types::MakeTestCall201Response",
+        "400: vobiz::Error by status; documented body types::MakeTestCall400Error",
         "list_call_records<'a>(&'a self, auth_id: &'a str, from_date: &'a ::chrono::naive::NaiveDate, limit: Option<i64>)",
-        "delete_endpoint<'a>(&'a self, auth_id: &'a str, endpoint_id: &'a str) -> Result<ResponseValue<ByteStream>, Error<()>>",
+        "delete_test_endpoint<'a>(&'a self, auth_id: &'a str, endpoint_id: &'a str) -> Result<ResponseValue<ByteStream>, Error<()>>",
         "success statuses 200, 204 do not all have a JSON body: raw bytes (ByteStream)",
     ] {
         assert!(surface.contains(expected), "{expected}\nnot in\n{surface}");

@@ -8,6 +8,7 @@ mod build_cost;
 mod compile;
 mod docs;
 mod merge;
+mod readme;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,8 @@ commands:
                                 yaml/json files) into openapi/vobiz.yaml
   check                         fail if openapi/vobiz.yaml does not parse or generate,
                                 or if openapi/vobiz.api.txt is out of date
-  surface                       rewrite openapi/vobiz.api.txt from openapi/vobiz.yaml
+  surface                       rewrite openapi/vobiz.api.txt and the README's table of
+                                operations from openapi/vobiz.yaml
   codegen [--out FILE]          write the Rust code build.rs generates (default: stdout)
   build-cost [ROUNDS]           a consumer's clean build beside a plain reqwest consumer's
                                 and the progenitor floor's (median of ROUNDS, default 3)
@@ -196,21 +198,25 @@ fn check(root: &Path) -> Result<(), String> {
              expected:\n{expected}found:\n{actual}"
         ));
     }
-    println!("{SPEC} generates; {SURFACE} is up to date");
+    readme::check(root, &load(root)?)?;
+    println!("{SPEC} generates; {SURFACE} and the README's table are up to date");
     Ok(())
 }
 
 fn write_surface(root: &Path) -> Result<(), String> {
     let text = surface_text(root)?;
     write_atomically(&root.join(SURFACE), &text)?;
+    readme::write(root, &load(root)?)?;
     print!("{text}");
     Ok(())
 }
 
 fn surface_text(root: &Path) -> Result<String, String> {
-    let spec_path = root.join(SPEC);
-    let spec = vobiz_codegen::load_spec(&spec_path).map_err(|e| e.to_string())?;
-    vobiz_codegen::surface(Path::new(SPEC), &spec).map_err(|e| e.to_string())
+    vobiz_codegen::surface(Path::new(SPEC), &load(root)?).map_err(|e| e.to_string())
+}
+
+fn load(root: &Path) -> Result<openapiv3::OpenAPI, String> {
+    vobiz_codegen::load_spec(&root.join(SPEC)).map_err(|e| e.to_string())
 }
 
 fn codegen(root: &Path, args: &[String]) -> Result<(), String> {
