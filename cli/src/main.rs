@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod answer;
+mod api;
 mod audit;
 mod batch;
 mod commands;
@@ -91,6 +92,9 @@ enum Command {
     Xml(XmlArgs),
     /// Receive conference callbacks (`vobiz callbacks serve --port N`).
     Callbacks(CallbacksArgs),
+    /// Call any operation of the API by its operationId
+    /// (`vobiz api --list` lists them).
+    Api(api::ApiArgs),
 }
 
 #[derive(Args)]
@@ -315,6 +319,7 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Callbacks(CallbacksArgs {
             action: CallbacksAction::Serve { port, public_url },
         }) => return receiver::serve(port, public_url, out).await,
+        Command::Api(args) if args.lists() => return api::list(out),
         _ => {}
     }
     let client = output::client(global)?;
@@ -327,6 +332,7 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Record(args) => commands::record(&client, out, args).await,
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => enforce::enforce(&client, out, args).await,
+        Command::Api(args) => api::call(&client, out, args).await,
         Command::Simulator(_) | Command::Demo | Command::Xml(_) | Command::Callbacks(_) => Ok(()),
     }
 }
