@@ -14,10 +14,6 @@ use crate::operation::Operation;
 use crate::retry::AuditBy;
 use crate::{Client, Error, call};
 
-/// The path parameter every account-scoped operation takes: filled in with
-/// the client's account unless given.
-const ACCOUNT: &str = "auth_id";
-
 /// What an operation answered.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -47,7 +43,7 @@ impl Client {
     /// Every argument is decoded into the generated method's type before
     /// anything is sent: a missing required one, one that does not fit, or
     /// a name the operation does not have is [`Error::InvalidInput`].
-    /// `auth_id` is this client's account unless given.
+    /// The account in the path (`auth_id`) is this client's unless given.
     ///
     /// ```no_run
     /// # async fn f(client: vobiz::Client) -> Result<(), vobiz::Error> {
@@ -60,8 +56,10 @@ impl Client {
     /// ```
     pub async fn invoke(&self, operation: &Operation, args: &Arguments) -> Result<Invoked, Error> {
         let mut args = args.clone();
-        if takes_account(operation) && !args.has(ACCOUNT) {
-            args = args.param(ACCOUNT, self.auth_id());
+        if let Some(account) = operation.account_param()
+            && !args.has(account)
+        {
+            args = args.param(account, self.auth_id());
         }
         let sending = dispatch::send(self.api(), operation, &mut args)
             .map_err(|why| Error::InvalidInput(format!("{operation}: {why}")))?;
@@ -75,14 +73,6 @@ impl Client {
         };
         Ok(Invoked { status, body })
     }
-}
-
-/// Whether `operation`'s path names the account.
-fn takes_account(operation: &Operation) -> bool {
-    operation
-        .path
-        .split('/')
-        .any(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) == Some(ACCOUNT))
 }
 
 /// An untyped body: JSON if it parses, else the bytes; empty is `Empty`.

@@ -29,7 +29,21 @@ pub struct Operation {
     pub answer_schema: Option<&'static str>,
 }
 
+/// The names a path parameter holding the caller's own account goes by:
+/// most pages say `auth_id`; cancel-number-release says `account_id`
+/// ("Your account Auth ID").
+const ACCOUNT_PARAMS: [&str; 2] = ["auth_id", "account_id"];
+
 impl Operation {
+    /// The path parameter that names the caller's own account, if the path
+    /// has one: the client fills it in, and the simulator checks it.
+    pub fn account_param(&self) -> Option<&'static str> {
+        self.path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .find(|name| ACCOUNT_PARAMS.contains(name))
+    }
+
     /// Whether sending it may change state on the server: every method but
     /// the safe ones (GET, HEAD, OPTIONS, TRACE).
     pub fn changes_state(&self) -> bool {

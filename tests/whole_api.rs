@@ -65,7 +65,7 @@ async fn the_simulator_answers_every_operation_as_its_page_documents() {
         let params: Vec<(&str, String)> = params(op, &room, &member)
             .into_iter()
             .map(|(name, value)| match value {
-                None => (name, FAKE_AUTH_ID.to_owned()),
+                None => (name, FAKE_AUTH_ID.to_owned()), // the account
                 Some(Value::String(text)) => (name, text),
                 Some(other) => (name, other.to_string()),
             })

@@ -100,7 +100,9 @@ pub(super) fn respond(state: &State, req: &RecordedRequest) -> Reply {
             .find(|(n, _)| *n == name)
             .map_or("", |(_, value)| value.as_str())
     };
-    let account = params.iter().find(|(name, _)| *name == "auth_id");
+    let account = operation
+        .account_param()
+        .and_then(|name| params.iter().find(|(n, _)| *n == name));
     if let Some((_, account)) = account.filter(|(_, id)| *id != state.auth_id) {
         return replies::forbidden(state, account);
     }

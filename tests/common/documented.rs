@@ -32,7 +32,7 @@ pub async fn live_room(fake: &FakeVobiz, client: &vobiz::Client, i: usize) -> (S
 }
 
 /// `op`'s documented parameters, as sent: the conference family's name
-/// `room` and `member`, `auth_id` the client's (`None`: left out).
+/// `room` and `member`, the account the client's (`None`: left out).
 pub fn params(op: &Operation, room: &str, member: &str) -> Vec<(&'static str, Option<Value>)> {
     let exchange = documented::exchange(op).expect("every page documents a success");
     exchange
@@ -40,7 +40,7 @@ pub fn params(op: &Operation, room: &str, member: &str) -> Vec<(&'static str, Op
         .iter()
         .map(|(name, json)| {
             let value = match *name {
-                "auth_id" => None,
+                _ if Some(*name) == op.account_param() => None,
                 "conference_name" if is_stateful(op) => Some(Value::from(room)),
                 "member_id" if is_stateful(op) => Some(Value::from(member)),
                 _ => Some(serde_json::from_str(json).unwrap()),
