@@ -30,6 +30,10 @@
 //!    becomes Markdown that rustdoc only shows: code blocks become `text`
 //!    blocks (never doctests), HTML is escaped, `[...]` is never a link (see
 //!    `doc_text.rs`). A page's prose must not run at `cargo test`.
+//! 6. **A union of a bare `nullable: true` and one inline schema** is that
+//!    schema, nullable: typify makes the union a struct of optional
+//!    flattened parts, into which `null` (what Vobiz's own example sends)
+//!    does not decode; nullable, it is an `Option` of the schema's type.
 //!
 //! Left to progenitor and typify as they are, because they already generate
 //! honest types: `oneOf` success bodies (an untagged enum), optional request
@@ -65,6 +69,7 @@ pub fn normalize(spec: &mut OpenAPI) -> Result<Vec<Note>, String> {
         .unwrap_or_default();
     let mut out = Outcome::default();
     docs_as_text(spec, &mut out)?;
+    nullable_unions(spec, &mut out)?;
     for (_, item) in spec.paths.paths.iter_mut() {
         let ReferenceOr::Item(item) = item else {
             continue;
@@ -112,6 +117,36 @@ pub fn normalize(spec: &mut OpenAPI) -> Result<Vec<Note>, String> {
 /// Rule 5: every `description` and `summary` in the document as inert
 /// text, noted under each operation whose own docs changed.
 fn docs_as_text(spec: &mut OpenAPI, out: &mut Outcome) -> Result<(), String> {
+    rewrite_everywhere(
+        spec,
+        out,
+        rewrite_docs,
+        "docs: code blocks, HTML and links shown as text",
+    )
+}
+
+/// Rule 6: an `anyOf`/`oneOf` of a bare `nullable: true` and one inline
+/// schema is that schema, nullable. typify makes such a union a struct of
+/// optional flattened parts, which `null` (the value Vobiz's own example
+/// gives, list-subaccounts' `permissions`) does not decode into; nullable,
+/// it is an `Option` of the schema's type.
+fn nullable_unions(spec: &mut OpenAPI, out: &mut Outcome) -> Result<(), String> {
+    rewrite_everywhere(
+        spec,
+        out,
+        rewrite_nullable_unions,
+        "a union of `nullable` and one schema: that schema, nullable (an Option)",
+    )
+}
+
+/// Applies `rewrite` to the whole document, noting `note` under each
+/// operation whose own definition it changed.
+fn rewrite_everywhere(
+    spec: &mut OpenAPI,
+    out: &mut Outcome,
+    rewrite: fn(&mut serde_json::Value) -> bool,
+    note: &str,
+) -> Result<(), String> {
     let mut notes = Vec::new();
     for (_, item) in spec.paths.paths.iter_mut() {
         let ReferenceOr::Item(item) = item else {
@@ -119,20 +154,65 @@ fn docs_as_text(spec: &mut OpenAPI, out: &mut Outcome) -> Result<(), String> {
         };
         for (_, op) in item.iter() {
             let mut value = serde_json::to_value(op).map_err(|e| e.to_string())?;
-            if rewrite_docs(&mut value) {
+            if rewrite(&mut value) {
                 notes.push(op.operation_id.clone().unwrap_or_default());
             }
         }
     }
     let mut value = serde_json::to_value(&*spec).map_err(|e| e.to_string())?;
-    if rewrite_docs(&mut value) {
+    if rewrite(&mut value) {
         *spec = serde_json::from_value(value).map_err(|e| e.to_string())?;
     }
     out.notes.extend(notes.into_iter().map(|operation_id| Note {
         operation_id,
-        text: "docs: code blocks, HTML and links shown as text".to_owned(),
+        text: note.to_owned(),
     }));
     Ok(())
+}
+
+/// Rewrites every union below `value` as rule 6 says; true if any changed.
+fn rewrite_nullable_unions(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    let mut changed = match value {
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |c, v| rewrite_nullable_unions(v) | c),
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |c, v| rewrite_nullable_unions(v) | c),
+        _ => false,
+    };
+    let Value::Object(map) = value else {
+        return changed;
+    };
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(variants)) = map.get(key) else {
+            continue;
+        };
+        let bare = serde_json::json!({"nullable": true});
+        let [a, b] = variants.as_slice() else {
+            continue;
+        };
+        let other = match (a == &bare, b == &bare) {
+            (true, false) => b.clone(),
+            (false, true) => a.clone(),
+            _ => continue,
+        };
+        let Value::Object(mut schema) = other else {
+            continue;
+        };
+        if schema.contains_key("$ref") {
+            continue;
+        }
+        map.remove(key);
+        for (k, v) in std::mem::take(map) {
+            schema.entry(k).or_insert(v);
+        }
+        schema.insert("nullable".to_owned(), Value::Bool(true));
+        *map = schema;
+        changed = true;
+    }
+    changed
 }
 
 /// Rewrites every `description` and `summary` string below `value`; true if
@@ -516,6 +596,27 @@ mod tests {
             texts.contains(&"application/json without a schema: untyped JSON (serde_json::Value)"),
             "{texts:?}"
         );
+    }
+
+    #[test]
+    fn a_union_of_nullable_and_one_schema_is_that_schema_nullable() {
+        let mut union = serde_json::json!({"description": "d", "anyOf": [
+            {"nullable": true}, {"type": "object", "properties": {"a": {"type": "string"}}}]});
+        assert!(rewrite_nullable_unions(&mut union));
+        assert_eq!(
+            union,
+            serde_json::json!({"type": "object", "nullable": true, "description": "d",
+                "properties": {"a": {"type": "string"}}})
+        );
+        // Two real variants, or a reference, stay as they are.
+        for kept in [
+            serde_json::json!({"oneOf": [{"type": "string"}, {"type": "integer"}]}),
+            serde_json::json!({"anyOf": [{"nullable": true}, {"$ref": "#/components/schemas/X"}]}),
+        ] {
+            let mut value = kept.clone();
+            assert!(!rewrite_nullable_unions(&mut value));
+            assert_eq!(value, kept);
+        }
     }
 
     #[test]
