@@ -24,18 +24,18 @@ fn list_names_every_operation() {
     }
 }
 
+/// `vobiz --json api get-conference` for `room`.
+fn get_conference(s: &Sim, room: &str) -> Run {
+    let param = format!("conference_name={room}");
+    run(s.vobiz(&["--json", "api", "get-conference", "-p", &param]))
+}
+
 /// Promise: a read is sent as asked, with the account filled in, and its
 /// answer printed (text: the body; --json: operation, status and body).
 #[test]
 fn a_read_prints_the_answer() {
     let s = sim(&[("weekly sync", 2)]);
-    let r = run(s.vobiz(&[
-        "--json",
-        "api",
-        "get-conference",
-        "-p",
-        "conference_name=weekly sync",
-    ]));
+    let r = get_conference(&s, "weekly sync");
     assert_eq!(r.code, 0, "{}", r.stderr);
     let document: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(document["operation"], "get-conference");
@@ -152,13 +152,7 @@ fn bad_input_is_refused_before_anything_is_sent() {
 #[test]
 fn an_error_answer_is_exit_1() {
     let s = sim(&[]);
-    let r = run(s.vobiz(&[
-        "--json",
-        "api",
-        "get-conference",
-        "-p",
-        "conference_name=gone",
-    ]));
+    let r = get_conference(&s, "gone");
     assert_eq!(r.code, 1, "{}", r.stderr);
     let document: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(document["error"]["status"], 404, "{document}");
