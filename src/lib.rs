@@ -133,7 +133,7 @@ pub use client::Client;
 pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
-    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MAX_WAIT,
+    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_AUTH_ID, ENV_AUTH_TOKEN, ENV_BASE_URL, MAX_WAIT,
 };
 pub use error::{ApiError, Error, ErrorSummary, TransportError};
 pub use members::{MAX_MEMBER_ID_LEN, MemberSelector, Members};

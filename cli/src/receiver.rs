@@ -53,10 +53,13 @@ pub struct Receiver {
 }
 
 pub async fn serve(port: u16, public_url: Option<String>, out: &Out) -> Result<(), Failure> {
-    let token = std::env::var("VOBIZ_AUTH_TOKEN").unwrap_or_default();
+    // The client's own variable: the key Vobiz signs callbacks with is the
+    // account's auth token.
+    let token = std::env::var(vobiz::ENV_AUTH_TOKEN).unwrap_or_default();
     vobiz::callbacks::check_key(&token).map_err(|e| {
         Failure::Usage(format!(
-            "VOBIZ_AUTH_TOKEN cannot verify callbacks: {e} (set it to the account's auth token)"
+            "{} cannot verify callbacks: {e} (set it to the account's auth token)",
+            vobiz::ENV_AUTH_TOKEN
         ))
     })?;
     let rooms_token = rooms_token()?;

@@ -14,6 +14,14 @@ use crate::{Client, Error, RetryPolicy, generated, path};
 
 /// Vobiz's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.vobiz.ai";
+
+/// The environment variable [`Client::from_env`] reads the auth ID from.
+pub const ENV_AUTH_ID: &str = "VOBIZ_AUTH_ID";
+/// The environment variable [`Client::from_env`] reads the auth token from
+/// (and `vobiz callbacks serve` the key callbacks are signed with).
+pub const ENV_AUTH_TOKEN: &str = "VOBIZ_AUTH_TOKEN";
+/// The environment variable [`Client::from_env`] reads a base URL from, if set.
+pub const ENV_BASE_URL: &str = "VOBIZ_BASE_URL";
 /// Per-request timeout unless set otherwise: ending a room is one small
 /// request, so 30 s means the server or network is in trouble.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -355,11 +363,11 @@ fn builder_from_env(
             }
         })
     };
-    let builder = ClientBuilder::new(required("VOBIZ_AUTH_ID")?, required("VOBIZ_AUTH_TOKEN")?);
-    Ok(match var("VOBIZ_BASE_URL") {
+    let builder = ClientBuilder::new(required(ENV_AUTH_ID)?, required(ENV_AUTH_TOKEN)?);
+    Ok(match var(ENV_BASE_URL) {
         Ok(url) => builder.base_url(url),
         Err(std::env::VarError::NotPresent) => builder,
-        Err(_) => required("VOBIZ_BASE_URL").map(|url| builder.base_url(url))?,
+        Err(_) => required(ENV_BASE_URL).map(|url| builder.base_url(url))?,
     })
 }
 
