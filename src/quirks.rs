@@ -28,10 +28,10 @@
 
 use crate::generated::operations;
 use crate::operation::Operation;
-use crate::transport::PassingFailure;
+use crate::transport::PassingFailureRule;
 
 /// Every passing-failure classifier, for the attempt loop.
-pub(crate) const PASSING_FAILURES: &[PassingFailure] = &[is_failed_retrieval];
+pub(crate) const PASSING_FAILURES: &[PassingFailureRule] = &[is_failed_retrieval];
 
 /// Retrieve a Conference's documented `200 {"error": "failed"}`.
 pub(crate) fn is_failed_retrieval(operation: &Operation, body: &[u8]) -> bool {

@@ -33,14 +33,14 @@ pub(crate) enum Outcome {
 
 /// Marks a response that a quirk classifier found to be a passing failure.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct PassingFailure;
+pub(crate) struct PassingFailureMark;
 
 impl Outcome {
     /// The outcome of one attempt as the attempt loop sees it.
     pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
         match result {
             Err(e) => Outcome::of_transport(e),
-            Ok(r) if r.extensions().get::<PassingFailure>().is_some() => Outcome::PassingFailure,
+            Ok(r) if r.extensions().get::<PassingFailureMark>().is_some() => Outcome::PassingFailure,
             Ok(r) => Outcome::Status(r.status().as_u16()),
         }
     }

@@ -34,7 +34,7 @@ mod context;
 mod policy;
 
 pub(crate) use classify::{
-    MAX_UNSENT_RESENDS, Outcome, PassingFailure, Verdict, classify, decide, is_idempotent,
+    MAX_UNSENT_RESENDS, Outcome, PassingFailureMark, Verdict, classify, decide, is_idempotent,
     never_sent, retry_after,
 };
 pub(crate) use context::{

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{Inner, PassingFailure, sanitize, telemetry};
+use super::{Inner, PassingFailureRule, sanitize, telemetry};
 use crate::operation::Operation;
 use crate::retry::{self, CallReport};
 
@@ -21,7 +21,7 @@ impl Inner {
         &self,
         operation: &'static Operation,
         mut request: reqwest::Request,
-        passing_failures: &[PassingFailure],
+        passing_failures: &[PassingFailureRule],
     ) -> (reqwest::Result<reqwest::Response>, CallReport) {
         let deadline = retry::earliest(self.deadline(), retry::compound_deadline());
         let mut report = CallReport {
@@ -113,7 +113,7 @@ impl Inner {
         client: &reqwest::Client,
         operation: &Operation,
         request: reqwest::Request,
-        passing_failures: &[PassingFailure],
+        passing_failures: &[PassingFailureRule],
     ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
         let mut response = match client.execute(request).await {
             Ok(response) => response,
@@ -148,7 +148,7 @@ impl Inner {
             .flatten();
         let mut response = reqwest::Response::from(head.map(|()| body));
         if passing {
-            response.extensions_mut().insert(retry::PassingFailure);
+            response.extensions_mut().insert(retry::PassingFailureMark);
         }
         (Ok(response), api_id)
     }

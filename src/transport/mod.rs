@@ -28,7 +28,7 @@ pub(crate) const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token"
 /// A rule that reads a successful answer's body and says whether it is a
 /// documented passing failure, to be retried like a 503 (see
 /// `crate::quirks`). The hooks hand the attempt loop the ones that apply.
-pub(crate) type PassingFailure = fn(&crate::operation::Operation, &[u8]) -> bool;
+pub(crate) type PassingFailureRule = fn(&crate::operation::Operation, &[u8]) -> bool;
 
 /// The configuration every request is sent under; held by the generated
 /// client, read by the hooks.
