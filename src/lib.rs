@@ -124,7 +124,7 @@ mod shape;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
-mod text;
+pub mod text;
 mod transport;
 mod url_check;
 pub mod xml;

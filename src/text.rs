@@ -1,7 +1,8 @@
 //! Server and caller text as it may be shown: one line, nothing invisible,
 //! bounded. Every message, error field and successful answer's text passes
-//! through [`clean`]; callers' values quoted in messages through
-//! [`shorten`].
+//! through `clean`; callers' values quoted in messages through `shorten`.
+//! [`one_line`] is the same rule for a program's own messages (the `vobiz`
+//! command line's errors go through it), so there is one.
 
 use serde_json::Value;
 
@@ -38,8 +39,10 @@ pub(crate) fn clean(text: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.to_owned())
 }
 
-/// [`clean`], or the empty string for blank text.
-pub(crate) fn one_line(text: &str) -> String {
+/// `text` as one readable line: line breaks of every kind become spaces,
+/// bidirectional and zero-width controls are dropped, and at most 1 KiB is
+/// kept (a cut is marked `…`); blank text is the empty string.
+pub fn one_line(text: &str) -> String {
     clean(text).unwrap_or_default()
 }
 

@@ -31,8 +31,10 @@ impl Failure {
     /// The one line, without the `vobiz: ` prefix.
     pub fn message(&self) -> String {
         match self {
-            Failure::Usage(m) | Failure::Failed(m) | Failure::Interrupted(m) => one_line(m),
-            Failure::Api(e) => one_line(&e.to_string()),
+            Failure::Usage(m) | Failure::Failed(m) | Failure::Interrupted(m) => {
+                vobiz::text::one_line(m)
+            }
+            Failure::Api(e) => vobiz::text::one_line(&e.to_string()),
         }
     }
 
@@ -68,10 +70,6 @@ impl From<vobiz::Error> for Failure {
     fn from(e: vobiz::Error) -> Self {
         Failure::Api(Box::new(e))
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A client from the environment, with `--base-url` over `VOBIZ_BASE_URL`.

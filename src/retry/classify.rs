@@ -40,7 +40,9 @@ impl Outcome {
     pub(crate) fn of(result: &reqwest::Result<reqwest::Response>) -> Outcome {
         match result {
             Err(e) => Outcome::of_transport(e),
-            Ok(r) if r.extensions().get::<PassingFailureMark>().is_some() => Outcome::PassingFailure,
+            Ok(r) if r.extensions().get::<PassingFailureMark>().is_some() => {
+                Outcome::PassingFailure
+            }
             Ok(r) => Outcome::Status(r.status().as_u16()),
         }
     }

@@ -36,7 +36,7 @@ const CONSUMERS: [Consumer; 4] = [
     },
     Consumer {
         name: "progenitor-floor",
-        dependencies: "progenitor-client = \"0.15.1\"\nreqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n\n[build-dependencies]\nprogenitor = { version = \"0.15.1\", default-features = false }\nopenapiv3 = \"2.2\"\nyaml_serde = \"0.10\"\n",
+        dependencies: "progenitor-client = \"0.15.1\"\nreqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\nchrono = { version = \"0.4\", default-features = false, features = [\"std\", \"serde\"] }\nuuid = { version = \"1\", default-features = false, features = [\"std\", \"serde\"] }\n\n[build-dependencies]\nprogenitor = { version = \"0.15.1\", default-features = false }\nopenapiv3 = \"2.2\"\nyaml_serde = \"0.10\"\n",
         build_script: Some(
             "fn main() {\n    let text = std::fs::read_to_string(\"spec.yaml\").unwrap();\n    let spec: openapiv3::OpenAPI = yaml_serde::from_str(&text).unwrap();\n    let code = progenitor::Generator::default().generate_tokens(&spec).unwrap();\n    let out = std::path::Path::new(&std::env::var(\"OUT_DIR\").unwrap()).join(\"client.rs\");\n    std::fs::write(out, code.to_string()).unwrap();\n}\n",
         ),
