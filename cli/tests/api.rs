@@ -104,9 +104,22 @@ fn a_change_asks_first_and_is_audited() {
 #[test]
 fn bad_input_is_refused_before_anything_is_sent() {
     let s = sim(&[("room", 1)]);
-    let cases: [&[&str]; 6] = [
-        &["api", "no-such-operation"],
-        &[
+    let play = |body: &'static str| {
+        vec![
+            "api",
+            "play-audio-member",
+            "-p",
+            "conference_name=room",
+            "-p",
+            "member_id=all",
+            "--body",
+            body,
+            "--yes",
+        ]
+    };
+    let cases: [Vec<&str>; 6] = [
+        vec!["api", "no-such-operation"],
+        vec![
             "api",
             "get-conference",
             "-p",
@@ -114,33 +127,13 @@ fn bad_input_is_refused_before_anything_is_sent() {
             "-p",
             "typo=1",
         ],
-        &["api", "list-live-calls"],
-        &["api", "list-cdrs", "-p", "page=many"],
-        &[
-            "api",
-            "play-audio-member",
-            "-p",
-            "conference_name=room",
-            "-p",
-            "member_id=all",
-            "--body",
-            "{",
-            "--yes",
-        ],
-        &[
-            "api",
-            "play-audio-member",
-            "-p",
-            "conference_name=room",
-            "-p",
-            "member_id=all",
-            "--body",
-            r#"{"url":"https://example.com/a.mp3","volume":2}"#,
-            "--yes",
-        ],
+        vec!["api", "list-live-calls"],
+        vec!["api", "list-cdrs", "-p", "page=many"],
+        play("{"),
+        play(r#"{"url":"https://example.com/a.mp3","volume":2}"#),
     ];
     for args in cases {
-        let r = run(s.vobiz(args));
+        let r = run(s.vobiz(&args));
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
     }
