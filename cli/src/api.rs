@@ -49,7 +49,7 @@ impl ApiArgs {
 pub fn list(out: &Out) -> Result<(), Failure> {
     let rows: Vec<String> = operations::ALL
         .iter()
-        .map(|op| format!("{:<32} {:<7} {}", op.id, op.method, op.path))
+        .map(|op| format!("{:<32} {:<7} {}", op.id, op.method.as_str(), op.path))
         .collect();
     let json: Vec<Value> = operations::ALL
         .iter()
@@ -67,7 +67,11 @@ pub async fn call(client: &Client, out: &Out, args: ApiArgs) -> Result<(), Failu
     let request = arguments(&args)?;
     if operation.changes_state() {
         out.check_audit()?;
-        let question = format!("Send {} {}?", operation.method, target(operation, &args));
+        let question = format!(
+            "Send {} {}?",
+            operation.method,
+            target(operation, &args, client.auth_id())
+        );
         output::confirm(args.yes, &question, "yes")?;
     }
     let answer = client.invoke(operation, &request).await?;
@@ -145,8 +149,9 @@ fn read_body(file: &str) -> Result<String, Failure> {
 }
 
 /// The path as it will be sent, for the confirmation: the template with
-/// each given parameter in place, shown escaped.
-fn target(operation: &Operation, args: &ApiArgs) -> String {
+/// each given parameter in place, shown escaped, and the account the client
+/// fills in where none is given (so the person sees which account changes).
+fn target(operation: &Operation, args: &ApiArgs, account: &str) -> String {
     operation
         .path
         .split('/')
@@ -158,9 +163,10 @@ fn target(operation: &Operation, args: &ApiArgs) -> String {
                     .filter_map(|p| p.split_once('='))
                     .find(|(n, _)| *n == name)
             });
-            match given {
-                Some((_, value)) => shown(value),
-                None => segment.to_owned(),
+            match (given, name) {
+                (Some((_, value)), _) => shown(value),
+                (None, Some(name)) if Some(name) == operation.account_param() => shown(account),
+                (None, _) => segment.to_owned(),
             }
         })
         .collect::<Vec<_>>()
