@@ -35,12 +35,36 @@ pub struct Operation {
 const ACCOUNT_PARAMS: [&str; 2] = ["auth_id", "account_id"];
 
 impl Operation {
-    /// The path parameter that names the caller's own account, if the path
-    /// has one: the client fills it in, and the simulator checks it.
-    pub fn account_param(&self) -> Option<&'static str> {
+    /// The names of the path's parameters, in order (`auth_id`,
+    /// `conference_name`, ...).
+    pub fn param_names(&self) -> impl Iterator<Item = &'static str> + use<> {
         self.path
             .split('/')
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    }
+
+    /// The path with each parameter `value` gives replaced (by exactly what
+    /// it returns), and the template's `{name}` left where it gives `None`.
+    pub fn fill_path(&self, mut value: impl FnMut(&str) -> Option<String>) -> String {
+        let mut names = self.param_names();
+        self.segments
+            .iter()
+            .zip(self.path.split('/'))
+            .map(|(literal, template)| match literal {
+                Some(literal) => (*literal).to_owned(),
+                None => names
+                    .next()
+                    .and_then(&mut value)
+                    .unwrap_or_else(|| template.to_owned()),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The path parameter that names the caller's own account, if the path
+    /// has one: the client fills it in, and the simulator checks it.
+    pub fn account_param(&self) -> Option<&'static str> {
+        self.param_names()
             .find(|name| ACCOUNT_PARAMS.contains(name))
     }
 

@@ -16,21 +16,12 @@ use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz};
 
 /// The path `op` is sent to with `args`, as the simulator records it.
 fn expected_path(op: &Operation, args: &[(&str, String)]) -> String {
-    op.path
-        .split('/')
-        .map(|segment| match segment.strip_prefix('{') {
-            Some(name) => {
-                let name = name.trim_end_matches('}');
-                let value = args
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or_else(String::new, |(_, v)| v.clone());
-                vobiz::path::encode_segment(&value)
-            }
-            None => segment.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    op.fill_path(|name| {
+        let value = args.iter().find(|(n, _)| *n == name).map(|(_, v)| v);
+        Some(vobiz::path::encode_segment(
+            value.map_or("", String::as_str),
+        ))
+    })
 }
 
 #[tokio::test]

@@ -148,27 +148,20 @@ fn read_body(file: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// The path as it will be sent, for the confirmation: the template with
-/// each given parameter in place, shown escaped, and the account the client
-/// fills in where none is given (so the person sees which account changes).
+/// The path as it will be sent, for the confirmation: each given
+/// parameter in place, shown escaped, and the account the client fills in
+/// where none is given (so the person sees which account changes).
 fn target(operation: &Operation, args: &ApiArgs, account: &str) -> String {
-    operation
-        .path
-        .split('/')
-        .map(|segment| {
-            let name = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
-            let given = name.and_then(|name| {
-                args.params
-                    .iter()
-                    .filter_map(|p| p.split_once('='))
-                    .find(|(n, _)| *n == name)
-            });
-            match (given, name) {
-                (Some((_, value)), _) => shown(value),
-                (None, Some(name)) if Some(name) == operation.account_param() => shown(account),
-                (None, _) => segment.to_owned(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+    operation.fill_path(|name| {
+        let given = args
+            .params
+            .iter()
+            .filter_map(|p| p.split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value);
+        match given {
+            Some(value) => Some(shown(value)),
+            None => (Some(name) == operation.account_param()).then(|| shown(account)),
+        }
+    })
 }

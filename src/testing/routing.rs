@@ -47,12 +47,12 @@ fn params_of(operation: &Operation, segments: &[&str]) -> Option<Vec<(&'static s
         return None;
     }
     let mut params = Vec::new();
-    let names = operation.path.split('/');
-    for ((literal, name), actual) in operation.segments.iter().zip(names).zip(segments) {
+    let mut names = operation.param_names();
+    for (literal, actual) in operation.segments.iter().zip(segments) {
         match literal {
             Some(literal) if literal == actual => {}
             Some(_) => return None,
-            None => params.push((name.trim_matches(['{', '}']), decode(actual)?)),
+            None => params.push((names.next()?, decode(actual)?)),
         }
     }
     Some(params)
