@@ -303,15 +303,7 @@ fn number_of(schema: &Value, otherwise: Value) -> Value {
 pub(crate) fn documented_module(ops: &[crate::Operation], spec: &OpenAPI) -> TokenStream {
     let samples = Samples::of(spec);
     let arms = ops.iter().filter_map(|op| {
-        let operation = spec
-            .paths
-            .paths
-            .get(&op.path)?
-            .as_item()?
-            .iter()
-            .find(|(m, _)| m.eq_ignore_ascii_case(&op.method))?
-            .1;
-        let exchange = samples.exchange(operation)?;
+        let exchange = samples.exchange(op.in_spec(spec)?)?;
         let name = &op.method_name;
         let params = exchange.params.iter().map(|(n, v)| quote!((#n, #v)));
         let body = optional(exchange.body.as_deref());

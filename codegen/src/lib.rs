@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub use doc_text::doc_blocks;
 pub use normalize::Note;
 
-use openapiv3::{OpenAPI, ReferenceOr};
+use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 
@@ -50,6 +50,17 @@ pub struct Operation {
     pub method: String,
     /// Path template, e.g. `/api/v1/Account/{auth_id}/Conference/{conference_name}/`.
     pub path: String,
+}
+
+impl Operation {
+    /// Its definition in `spec` (the one it was read from, or that spec
+    /// normalised).
+    pub(crate) fn in_spec<'s>(&self, spec: &'s OpenAPI) -> Option<&'s openapiv3::Operation> {
+        let item = spec.paths.paths.get(&self.path)?.as_item()?;
+        item.iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(&self.method))
+            .map(|(_, operation)| operation)
+    }
 }
 
 /// The methods an OpenAPI path item may have, in the order the spec lists
@@ -378,16 +389,9 @@ fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::Toke
             }
         });
         let doc = format!("`{} {path}` (`{id}`), sent by `Client::{name}`.", op.method);
-        let schema = normalized
-            .paths
-            .paths
-            .get(path)
-            .and_then(ReferenceOr::as_item)
-            .and_then(|item| {
-                item.iter()
-                    .find(|(m, _)| m.eq_ignore_ascii_case(&op.method))
-            })
-            .and_then(|(_, operation)| components.answer_schema(operation));
+        let schema = op
+            .in_spec(normalized)
+            .and_then(|operation| components.answer_schema(operation));
         let schema = match schema {
             Some(json) => quote!(Some(#json)),
             None => quote!(None),
