@@ -40,7 +40,6 @@ async fn the_simulator_answers_every_operation_as_its_page_documents() {
         // operation can succeed.
         let answer = answer.unwrap_or_else(|e| panic!("{op}: {e}"));
         assert_eq!(answer.status, exchange.status, "{op}");
-        assert!(exchange.statuses.contains(&answer.status), "{op}");
         match (exchange.answer, &answer.body) {
             (None, Answer::Empty) | (Some(_), Answer::Json(_)) => {}
             (documented, got) => panic!("{op}: documented {documented:?}, got {got:?}"),

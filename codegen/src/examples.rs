@@ -30,8 +30,6 @@ pub(crate) struct Exchange {
     pub(crate) body: Option<String>,
     /// The lowest documented success status.
     pub(crate) status: u16,
-    /// Every status the page documents, in order.
-    pub(crate) statuses: Vec<u16>,
     /// That status's JSON answer as text, if the page gives it a JSON body.
     pub(crate) answer: Option<String>,
 }
@@ -87,17 +85,7 @@ impl Samples {
             .filter_map(|p| self.param_sample(p))
             .map(|(name, value)| (name, value.to_string()))
             .collect();
-        let statuses = op
-            .responses
-            .responses
-            .keys()
-            .filter_map(|status| match status {
-                StatusCode::Code(code) => Some(*code),
-                StatusCode::Range(_) => None,
-            })
-            .collect();
         Some(Exchange {
-            statuses,
             params,
             body: body.map(|b| b.to_string()),
             status,
@@ -309,13 +297,11 @@ pub(crate) fn documented_module(ops: &[crate::Operation], spec: &OpenAPI) -> Tok
         let body = optional(exchange.body.as_deref());
         let answer = optional(exchange.answer.as_deref());
         let status = exchange.status;
-        let statuses = &exchange.statuses;
         Some(quote! {
             #name => Some(&Exchange {
                 params: &[#(#params),*],
                 body: #body,
                 status: #status,
-                statuses: &[#(#statuses),*],
                 answer: #answer,
             }),
         })
@@ -337,8 +323,6 @@ pub(crate) fn documented_module(ops: &[crate::Operation], spec: &OpenAPI) -> Tok
                 pub body: Option<&'static str>,
                 /// The lowest documented success status.
                 pub status: u16,
-                /// Every status the page documents (successes and errors).
-                pub statuses: &'static [u16],
                 /// That status's JSON body, if the page gives it one.
                 pub answer: Option<&'static str>,
             }
