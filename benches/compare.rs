@@ -141,7 +141,9 @@ impl Clients {
                 let response = self
                     .vobiz
                     .api()
-                    .delete_conference(AUTH_ID, ROOM)
+                    .delete_conference()
+                    .conference_name(ROOM)
+                    .send()
                     .await
                     .unwrap();
                 assert_eq!(response.status(), 204);

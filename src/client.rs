@@ -78,7 +78,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn f(client: vobiz::Client) -> Result<(), vobiz::Error> {
-    /// client.call(client.api().delete_conference(client.auth_id(), "room")).await?;
+    /// client.call(client.api().delete_conference().conference_name("room").send()).await?;
     /// # Ok(()) }
     /// ```
     pub fn call<T, E>(
@@ -96,7 +96,7 @@ impl Client {
     /// registry of the rooms you create, as Vobiz advises, and sweep that with
     /// [`hangup_conferences`](Self::hangup_conferences).
     pub async fn list_conferences(&self) -> Result<Vec<String>, Error> {
-        let listed = self.call(self.api.list_conferences(&self.auth_id)).await?;
+        let listed = self.call(self.api.list_conferences().send()).await?;
         Ok(listed.into_inner().conferences)
     }
 
@@ -114,7 +114,7 @@ impl Client {
             members: Some(EVERY_MEMBER),
             url_path: None,
         };
-        let operation = self.api.delete_all_conferences(&self.auth_id);
+        let operation = self.api.delete_all_conferences().send();
         call::audited(&audited, operation).await.map(drop)
     }
 
@@ -165,7 +165,7 @@ impl Client {
             None => {
                 call::reporting(
                     AuditBy::Caller,
-                    self.api.delete_conference(&self.auth_id, name),
+                    self.api.delete_conference().conference_name(name).send(),
                 )
                 .await
             }

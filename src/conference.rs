@@ -86,7 +86,7 @@ impl Conference {
     ///   number belongs is [`Error::Decode`] naming the field.
     pub async fn details(&self) -> Result<ConferenceDetails, Error> {
         let api = self.client.api();
-        let operation = api.get_conference(self.client.auth_id(), &self.name);
+        let operation = api.get_conference().conference_name(&*self.name).send();
         let (result, report) = crate::retry::scoped(crate::retry::AuditBy::Hooks, operation).await;
         let answer = match result {
             Ok(answer) => answer,
@@ -151,7 +151,11 @@ impl Conference {
             },
         };
         let api = self.client.api();
-        let operation = api.start_conference_recording(self.client.auth_id(), &self.name, &body);
+        let operation = api
+            .start_conference_recording()
+            .conference_name(&*self.name)
+            .body(body)
+            .send();
         let audited = self.audited(&operations::START_CONFERENCE_RECORDING);
         call::audited(&audited, operation).await
     }
@@ -159,7 +163,10 @@ impl Conference {
     /// Stops the room's recording. Only Vobiz's 204 is success.
     pub async fn stop_recording(&self) -> Result<(), Error> {
         let api = self.client.api();
-        let operation = api.stop_conference_recording(self.client.auth_id(), &self.name);
+        let operation = api
+            .stop_conference_recording()
+            .conference_name(&*self.name)
+            .send();
         let audited = self.audited(&operations::STOP_CONFERENCE_RECORDING);
         call::audited(&audited, operation).await.map(drop)
     }

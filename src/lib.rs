@@ -40,7 +40,7 @@
 //!
 //! ```no_run
 //! # async fn run(client: vobiz::Client) -> Result<(), vobiz::Error> {
-//! if let Err(e) = client.api().delete_conference(client.auth_id(), "room").await {
+//! if let Err(e) = client.api().delete_conference().conference_name("room").send().await {
 //!     return Err(vobiz::Error::from_api(e).await);
 //! }
 //! # Ok(()) }

@@ -181,8 +181,8 @@ macro_rules! member_action {
     ($(#[$doc:meta])* $name:ident, $op:ident, $generated:ident) => {
         $(#[$doc])*
         pub async fn $name(&self) -> Result<MemberOutcome, Error> {
-            self.act(&operations::$op, |api, auth, room, id: String| async move {
-                api.$generated(auth, room, &id).await
+            self.act(&operations::$op, |api, room, id: String| {
+                api.$generated().conference_name(room).member_id(id).send()
             })
             .await
         }
@@ -246,13 +246,13 @@ impl Members {
     pub async fn play(&self, url: &str) -> Result<MemberOutcome, Error> {
         let url = checked_url("audio URL", url, &["https"])?;
         let body = generated::types::PlayAudioMemberBody { url };
-        let body = &body;
-        self.act(
-            &operations::PLAY_AUDIO_MEMBER,
-            |api, auth, room, id: String| async move {
-                api.play_audio_member(auth, room, &id, body).await
-            },
-        )
+        self.act(&operations::PLAY_AUDIO_MEMBER, |api, room, id: String| {
+            api.play_audio_member()
+                .conference_name(room)
+                .member_id(id)
+                .body(body.clone())
+                .send()
+        })
         .await
     }
 
@@ -269,7 +269,7 @@ impl Members {
     ) -> Result<MemberOutcome, Error>
     where
         T: AnswerBody,
-        F: Fn(&'a generated::Client, &'a str, &'a str, String) -> Fut,
+        F: Fn(&'a generated::Client, &'a str, String) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, generated::Error<()>>>,
     {
         let requests = self.selector.requests()?;
@@ -304,7 +304,7 @@ impl Members {
                     members: Some(member_id),
                     url_path: None,
                 };
-                let answer = send(client.api(), client.auth_id(), room, member_id.clone());
+                let answer = send(client.api(), room, member_id.clone());
                 match call::audited(&audited, answer).await {
                     Ok(accepted) => outcome.requests.push(accepted),
                     Err(e) => {

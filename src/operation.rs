@@ -27,12 +27,11 @@ pub struct Operation {
     /// described against it ([`Error::Decode`](crate::Error::Decode) names
     /// the field). `None` where the spec gives its success no JSON shape.
     pub answer_schema: Option<&'static str>,
+    /// The path parameter that names the caller's own account (`auth_id`;
+    /// `account_id` on one page), if the path has one. The generated
+    /// builders start with it set to the client's account.
+    pub account_param: Option<&'static str>,
 }
-
-/// The names a path parameter holding the caller's own account goes by:
-/// most pages say `auth_id`; cancel-number-release says `account_id`
-/// ("Your account Auth ID").
-const ACCOUNT_PARAMS: [&str; 2] = ["auth_id", "account_id"];
 
 impl Operation {
     /// The names of the path's parameters, in order (`auth_id`,
@@ -64,8 +63,7 @@ impl Operation {
     /// The path parameter that names the caller's own account, if the path
     /// has one: the client fills it in, and the simulator checks it.
     pub fn account_param(&self) -> Option<&'static str> {
-        self.param_names()
-            .find(|name| ACCOUNT_PARAMS.contains(name))
+        self.account_param
     }
 
     /// Whether sending it may change state on the server: every method but

@@ -149,7 +149,7 @@ proptest! {
             let server = RawServer::start(common::NO_CONTENT).await;
             server.respond_with(200, body.to_string().as_bytes());
             let c = client(&server);
-            c.call(c.api().list_conferences(c.auth_id())).await.unwrap_err()
+            c.call(c.api().list_conferences().send()).await.unwrap_err()
         });
         prop_assert!(is_decode_of_200(&err), "{err:?}");
         let said = format!("conferences[{i}] is {words}, not string");

@@ -171,7 +171,7 @@ fn prism_accepts_every_request_and_the_client_decodes_every_example() {
 
         // Both documented examples of get-conference's 200, and its 404.
         let details = plain
-            .call(plain.api().get_conference(AUTH_ID, "r"))
+            .call(plain.api().get_conference().conference_name("r").send())
             .await
             .unwrap();
         assert!(matches!(
@@ -180,7 +180,7 @@ fn prism_accepts_every_request_and_the_client_decodes_every_example() {
         ));
         let failing = client(&prism, Some("example=currentFailure"));
         let failure = failing
-            .call(failing.api().get_conference(AUTH_ID, "r"))
+            .call(failing.api().get_conference().conference_name("r").send())
             .await
             .unwrap();
         assert!(matches!(
@@ -189,13 +189,13 @@ fn prism_accepts_every_request_and_the_client_decodes_every_example() {
         ));
         let missing = client(&prism, Some("code=404"));
         let err = missing
-            .call(missing.api().get_conference(AUTH_ID, "r"))
+            .call(missing.api().get_conference().conference_name("r").send())
             .await
             .unwrap_err();
         assert!(err.is_not_found(), "{err:?}");
         assert_eq!(err.api_id(), Some("API_REQUEST_ID"));
         let listed = plain
-            .call(plain.api().list_conferences(AUTH_ID))
+            .call(plain.api().list_conferences().send())
             .await
             .unwrap();
         assert_eq!(listed.into_inner().conferences, Vec::<String>::new());

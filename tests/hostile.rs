@@ -114,7 +114,7 @@ proptest! {
         let err = h.rt.block_on(h.client.hangup_conference("room")).unwrap_err();
         assert_hidden(&shown(&err), &spelled);
         // The generated error, as `client.api()` hands it out.
-        let raw = h.rt.block_on(h.client.api().delete_conference(AUTH_ID, "room")).unwrap_err();
+        let raw = h.rt.block_on(h.client.api().delete_conference().conference_name("room").send()).unwrap_err();
         assert_hidden(&format!("{raw:?}\n{raw}"), &spelled);
     }
 }
@@ -203,8 +203,15 @@ async fn a_generated_client_built_by_hand_cannot_carry_the_token_elsewhere() {
         vobiz::generated::Client::new(c.base_url(), inner),
     ];
     for generated in built {
-        let err =
-            Error::from_api(generated.delete_conference(AUTH_ID, "r").await.unwrap_err()).await;
+        let err = Error::from_api(
+            generated
+                .delete_conference()
+                .conference_name("r")
+                .send()
+                .await
+                .unwrap_err(),
+        )
+        .await;
         assert!(
             matches!(err, Error::Redirect { status: 307, .. }),
             "{err:?}"
@@ -377,7 +384,9 @@ async fn an_over_long_name_is_invalid_input_with_a_short_message() {
         let raw = Error::from_api(
             client
                 .api()
-                .delete_conference(AUTH_ID, &name)
+                .delete_conference()
+                .conference_name(&name)
+                .send()
                 .await
                 .unwrap_err(),
         )

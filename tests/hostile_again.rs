@@ -133,11 +133,17 @@ async fn header_names_never_spell_the_token() {
         let server = RawServer::start(common::NO_CONTENT).await;
         let c = common::client_as(&server.base_url(), AUTH_ID, token);
         server.respond_with_headers(404, &[(name, "x")], b"");
-        let raw = c.api().delete_conference(AUTH_ID, "r").await.unwrap_err();
+        let raw = c
+            .api()
+            .delete_conference()
+            .conference_name("r")
+            .send()
+            .await
+            .unwrap_err();
         let text = format!("{raw}\n{raw:?}");
         assert!(!text.to_ascii_lowercase().contains(name), "{text}");
         server.respond_with_headers(200, &[(name, "x")], br#"{"api_id":"a","conferences":[]}"#);
-        let listed = c.api().list_conferences(AUTH_ID).await.unwrap();
+        let listed = c.api().list_conferences().send().await.unwrap();
         let names: Vec<&str> = listed.headers().keys().map(|k| k.as_str()).collect();
         assert!(!names.iter().any(|n| n.contains(name)), "{names:?}");
         assert!(names.contains(&"x-vobiz-redacted"), "{names:?}");
@@ -221,7 +227,7 @@ async fn success_bodies_are_bounded() {
             "{err:?}"
         );
         assert!(!err.is_retryable());
-        let raw = c.call(c.api().list_conferences(AUTH_ID)).await.unwrap_err();
+        let raw = c.call(c.api().list_conferences().send()).await.unwrap_err();
         assert!(matches!(raw, Error::ResponseTooLarge { .. }), "{raw:?}");
     }
     let refused = vobiz::Client::builder(AUTH_ID, TOKEN)
@@ -572,7 +578,7 @@ async fn details_read_the_failed_answer_and_name_bad_fields() {
     // The same through `client.call`: the quirk is the operation's, not
     // the handle's.
     let err = c
-        .call(c.api().get_conference(AUTH_ID, "r"))
+        .call(c.api().get_conference().conference_name("r").send())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");

@@ -121,7 +121,7 @@ async fn the_typed_404_body_of_get_conference_stays_reachable() {
     let server = server(answer(404, &body)).await;
     let client = client(&server, 1);
     let err = client
-        .call(client.api().get_conference(AUTH_ID, "gone"))
+        .call(client.api().get_conference().conference_name("gone").send())
         .await
         .unwrap_err();
     let typed: types::GetConference404Error = err.api_error().unwrap().decode_body().unwrap();

@@ -176,7 +176,13 @@ async fn non_json_failure_body_is_reported() {
 async fn generated_operations_are_retried_too() {
     let (fake, client) = setup([Fault::status(503), Fault::status(502)], fast()).await;
     let response = client
-        .call(client.api().delete_conference(client.auth_id(), ROOM))
+        .call(
+            client
+                .api()
+                .delete_conference()
+                .conference_name(ROOM)
+                .send(),
+        )
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
@@ -184,7 +190,13 @@ async fn generated_operations_are_retried_too() {
 
     fake.push_faults(std::iter::repeat_n(Fault::status(504), 3));
     let err = client
-        .call(client.api().delete_conference(client.auth_id(), ROOM))
+        .call(
+            client
+                .api()
+                .delete_conference()
+                .conference_name(ROOM)
+                .send(),
+        )
         .await
         .unwrap_err();
     assert_eq!((err.status(), err.attempts()), (Some(504), 3));
@@ -194,7 +206,9 @@ async fn generated_operations_are_retried_too() {
     fake.push_faults(std::iter::repeat_n(Fault::status(503), 3));
     let raw = client
         .api()
-        .delete_conference(client.auth_id(), ROOM)
+        .delete_conference()
+        .conference_name(ROOM)
+        .send()
         .await
         .unwrap_err();
     let err = Error::from_api(raw).await;
@@ -227,7 +241,9 @@ async fn connection_refused_is_retried_and_counted() {
     // message is reqwest's.
     let raw = client
         .api()
-        .delete_conference("MA_1", ROOM)
+        .delete_conference()
+        .conference_name(ROOM)
+        .send()
         .await
         .unwrap_err();
     let err = Error::from_api(raw).await;

@@ -78,7 +78,10 @@ async fn another_accounts_path_is_forbidden_with_the_nested_body() {
     let client = fake.client();
     let result = client
         .api()
-        .delete_conference("MA_SOMEONE_ELSE", "room")
+        .delete_conference()
+        .auth_id("MA_SOMEONE_ELSE")
+        .conference_name("room")
+        .send()
         .await;
     let err = Error::from_api(result.unwrap_err()).await;
     assert!(matches!(err, Error::Forbidden(_)), "{err:?}");

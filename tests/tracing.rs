@@ -169,11 +169,25 @@ async fn run_scenarios() {
     fake.join("g", "+15550102");
     let api = client.api();
     client
-        .call(api.mute_member("MA_TRACE", "g", "1"))
+        .call(
+            api.mute_member()
+                .auth_id("MA_TRACE")
+                .conference_name("g")
+                .member_id("1")
+                .send(),
+        )
         .await
         .unwrap();
-    api.get_conference("MA_TRACE", "g").await.unwrap();
-    api.delete_conference("MA_TRACE", "g").await.unwrap();
+    api.get_conference()
+        .conference_name("g")
+        .send()
+        .await
+        .unwrap();
+    api.delete_conference()
+        .conference_name("g")
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A server echoing the token, spelled every way, in bodies of statuses that

@@ -53,7 +53,9 @@ async fn generated_operation_is_authenticated_too() {
     let client = client(&server.uri());
     client
         .api()
-        .delete_conference(client.auth_id(), "r")
+        .delete_conference()
+        .conference_name("r")
+        .send()
         .await
         .unwrap();
     let sent = &server.received_requests().await.unwrap()[0];
@@ -283,7 +285,9 @@ async fn refused_names_send_nothing() {
         let err = Error::from_api(
             client
                 .api()
-                .delete_conference(AUTH_ID, name)
+                .delete_conference()
+                .conference_name(name)
+                .send()
                 .await
                 .unwrap_err(),
         )
@@ -292,7 +296,10 @@ async fn refused_names_send_nothing() {
         let err = Error::from_api(
             client
                 .api()
-                .delete_conference(name, "room")
+                .delete_conference()
+                .auth_id(name)
+                .conference_name("room")
+                .send()
                 .await
                 .unwrap_err(),
         )

@@ -17,28 +17,10 @@ use crate::Operation;
 
 /// The `dispatch` module for `ops`, read off the generated client `file`.
 pub(crate) fn dispatch_module(file: &syn::File, ops: &[Operation]) -> Result<TokenStream, String> {
-    let methods: Vec<&syn::ImplItemFn> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Impl(i) if i.trait_.is_none() && crate::is_client(&i.self_ty) => {
-                Some(&i.items)
-            }
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|item| match item {
-            syn::ImplItem::Fn(f) => Some(f),
-            _ => None,
-        })
-        .collect();
+    let builders = Builders::of(file);
     let mut arms = Vec::new();
     for op in ops {
-        let method = methods
-            .iter()
-            .find(|m| m.sig.ident == op.method_name)
-            .ok_or_else(|| format!("no generated method for `{}`", op.operation_id))?;
-        arms.push(arm(op, method)?);
+        arms.push(arm(op, &builders)?);
     }
     Ok(quote! {
         /// Sends any operation with its parameters and body given as JSON
@@ -74,7 +56,7 @@ pub(crate) fn dispatch_module(file: &syn::File, ops: &[Operation]) -> Result<Tok
                 Sent::Json(::serde_json::to_value(value).unwrap_or_default())
             }
 
-            /// `operation` with `args` decoded into its method's arguments,
+            /// `operation` with `args` decoded into its builder's setters,
             /// ready to send; `Err` names the first argument that is
             /// missing, does not decode, or is not the operation's.
             pub fn send<'a>(
@@ -91,55 +73,135 @@ pub(crate) fn dispatch_module(file: &syn::File, ops: &[Operation]) -> Result<Tok
     })
 }
 
-/// The match arm sending `op` through `method`.
-fn arm(op: &Operation, method: &syn::ImplItemFn) -> Result<TokenStream, String> {
-    let body_text = quote!(#method).to_string();
-    let mut path_names = op
-        .path
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')));
-    let mut decode = Vec::new();
-    let mut pass = Vec::new();
-    for input in method.sig.inputs.iter().skip(1) {
-        let syn::FnArg::Typed(typed) = input else {
-            continue;
-        };
-        let syn::Pat::Ident(ident) = &*typed.pat else {
-            return Err(format!(
-                "{}: an argument that is not a name",
-                op.operation_id
-            ));
-        };
-        let ident = &ident.ident;
-        let local = format_ident!("arg_{}", ident);
+/// The operation builders progenitor wrote: each one's fields and `send`.
+pub(crate) struct Builders<'f> {
+    names: Vec<(String, String)>,
+    structs: Vec<&'f syn::ItemStruct>,
+    sends: Vec<(&'f syn::Ident, &'f syn::ImplItemFn)>,
+}
+
+impl<'f> Builders<'f> {
+    pub(crate) fn of(file: &'f syn::File) -> Self {
+        let items: &[syn::Item] = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+                _ => None,
+            })
+            .map_or(&[], |(_, items)| items.as_slice());
+        let structs = items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Struct(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let sends = items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(i) => Some(i),
+                _ => None,
+            })
+            .filter_map(|i| {
+                let syn::Type::Path(ty) = &*i.self_ty else {
+                    return None;
+                };
+                let name = &ty.path.segments.last()?.ident;
+                i.items.iter().find_map(|member| match member {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some((name, f)),
+                    _ => None,
+                })
+            })
+            .collect();
+        Builders {
+            names: crate::interface::builder_names(file),
+            structs,
+            sends,
+        }
+    }
+
+    pub(crate) fn of_op(
+        &self,
+        op: &Operation,
+    ) -> Result<(&'f syn::ItemStruct, &'f syn::ImplItemFn), String> {
+        let missing = || format!("no generated builder for `{}`", op.operation_id);
+        let name =
+            crate::interface::builder_of(&self.names, &op.method_name).ok_or_else(missing)?;
+        let fields = self
+            .structs
+            .iter()
+            .find(|s| s.ident == name)
+            .ok_or_else(missing)?;
+        let send = self
+            .sends
+            .iter()
+            .find(|(ident, _)| **ident == name)
+            .map(|(_, send)| *send)
+            .ok_or_else(missing)?;
+        Ok((fields, send))
+    }
+}
+
+/// The match arm sending `op` through its builder: each field is set from
+/// the argument of its name (a query parameter by its wire name, the body
+/// as its full type); an optional one only when given.
+fn arm(op: &Operation, builders: &Builders<'_>) -> Result<TokenStream, String> {
+    let (fields, send) = builders.of_op(op)?;
+    let send_text = quote!(#send).to_string();
+    let mut set = Vec::new();
+    for field in &fields.fields {
+        let Some(ident) = &field.ident else { continue };
         let rust_name = ident.to_string();
-        let name = if rust_name == "body" {
-            "body".to_owned()
-        } else if let Some(wire) = query_name(&body_text, &rust_name) {
-            wire
-        } else {
-            path_names.next().map_or(rust_name.clone(), str::to_owned)
-        };
-        let (owned, passed) = owned_and_passed(&typed.ty, &local);
-        decode.push(quote!(let #local: #owned = args.take(#name)?;));
-        pass.push(passed);
+        if rust_name == "client" {
+            continue;
+        }
+        let value_ty = generic_of(&field.ty, "Result")
+            .ok_or_else(|| format!("{}: field `{rust_name}` is not a `Result`", op.operation_id))?;
+        let name = query_name(&send_text, &rust_name).unwrap_or_else(|| rust_name.clone());
+        set.push(match generic_of(value_ty, "Option") {
+            Some(inner) => quote! {
+                if let Some(value) = args.take::<Option<#inner>>(#name)? {
+                    builder = builder.#ident(value);
+                }
+            },
+            None => {
+                let owned = full_type(value_ty);
+                quote!(builder = builder.#ident(args.take::<#owned>(#name)?);)
+            }
+        });
     }
     let method_name = &op.method_name;
     let call = format_ident!("{}", op.method_name);
-    let answer = match answer_type(&method.sig.output).as_deref() {
+    let answer = match answer_type(&send.sig.output).as_deref() {
         Some("()") => quote!(sent(a, |()| Sent::Nothing)),
         Some("ByteStream") => quote!(sent(a, Sent::Bytes)),
         _ => quote!(sent(a, json)),
     };
     Ok(quote! {
         #method_name => {
-            #(#decode)*
+            #[allow(unused_mut)]
+            let mut builder = client.#call();
+            #(#set)*
             args.finish()?;
             Ok(Box::pin(async move {
-                client.#call(#(#pass),*).await.map(|a| #answer)
+                builder.send().await.map(|a| #answer)
             }))
         }
     })
+}
+
+/// The type a builder field's value is decoded as: a body's builder
+/// (`types::builder::X`) is decoded as the body itself (`types::X`).
+fn full_type(ty: &syn::Type) -> TokenStream {
+    let text = quote!(#ty).to_string().replace(' ', "");
+    match text.strip_prefix("types::builder::") {
+        Some(name) => {
+            let name = format_ident!("{}", name);
+            quote!(types::#name)
+        }
+        None => quote!(#ty),
+    }
 }
 
 /// The wire name of the query parameter held by the argument `rust_name`.
@@ -150,35 +212,48 @@ fn query_name(method_text: &str, rust_name: &str) -> Option<String> {
     Some(method_text[start + 1..end].to_owned())
 }
 
-/// The owned type an argument is decoded into, and the expression passing
-/// it (`&'a str` is decoded as a `String` and passed by reference).
-fn owned_and_passed(ty: &syn::Type, local: &syn::Ident) -> (TokenStream, TokenStream) {
-    if let syn::Type::Reference(reference) = ty {
-        let elem = owned_elem(&reference.elem);
-        return (elem, quote!(&#local));
-    }
-    if let Some(syn::Type::Reference(reference)) = generic_of(ty, "Option") {
-        let elem = owned_elem(&reference.elem);
-        let borrow = if is_str(&reference.elem) {
-            quote!(#local.as_deref())
-        } else {
-            quote!(#local.as_ref())
-        };
-        return (quote!(Option<#elem>), borrow);
-    }
-    (quote!(#ty), quote!(#local))
+/// An operation's builder as one line: each setter with the type it takes
+/// (optional ones in brackets; the account, which the client sets, as
+/// `[.auth_id(String) = own]`), then what `send` returns.
+pub(crate) fn builder_line(
+    op: &Operation,
+    fields: &syn::ItemStruct,
+    send: &syn::ImplItemFn,
+) -> String {
+    let setters: Vec<String> = fields
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let ident = field.ident.as_ref()?;
+            let value = generic_of(&field.ty, "Result")?;
+            Some(match generic_of(value, "Option") {
+                Some(inner) => format!("[.{ident}({})]", compact(&quote!(#inner))),
+                None if op.account_param().is_some_and(|a| ident == a) => {
+                    format!("[.{ident}({}) = own]", compact(&quote!(#value)))
+                }
+                None => format!(".{ident}({})", compact(&full_type(value))),
+            })
+        })
+        .collect();
+    let output = match &send.sig.output {
+        syn::ReturnType::Type(_, ty) => compact(&quote!(#ty)),
+        syn::ReturnType::Default => "()".to_owned(),
+    };
+    format!("{} .send() -> {output}", setters.join(" "))
 }
 
-fn owned_elem(elem: &syn::Type) -> TokenStream {
-    if is_str(elem) {
-        quote!(String)
-    } else {
-        quote!(#elem)
-    }
-}
-
-fn is_str(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("str"))
+fn compact(tokens: &TokenStream) -> String {
+    tokens
+        .to_string()
+        .replace(":: std :: string :: String", "String")
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
 }
 
 /// The `T` of `Result<ResponseValue<T>, _>`, as text.

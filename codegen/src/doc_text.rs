@@ -210,12 +210,13 @@ fn apply(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
 }
 
 /// Refuses generated code whose docs hold a block rustdoc would compile and
-/// run (a doctest), naming the item's first doc line.
+/// run (a doctest), naming the item's first doc line. (progenitor's own
+/// usage examples are `ignore` blocks: shown, never compiled.)
 pub fn check_generated(file: &syn::File) -> Result<(), String> {
     let runnable = |text: &String| {
         Parser::new_ext(text, options()).any(|e| {
             matches!(e, Event::Start(Tag::CodeBlock(ref kind))
-                if !matches!(kind, CodeBlockKind::Fenced(info) if &**info == "text"))
+                if !matches!(kind, CodeBlockKind::Fenced(info) if matches!(&**info, "text" | "ignore")))
         })
     };
     match doc_blocks(file).iter().find(|text| runnable(text)) {

@@ -9,6 +9,7 @@ mod answer_schema;
 mod dispatch;
 mod doc_text;
 mod examples;
+mod interface;
 mod normalize;
 
 use std::fmt;
@@ -173,7 +174,7 @@ pub fn operations(spec: &OpenAPI) -> Vec<Operation> {
 fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote!(crate::transport::Inner));
@@ -242,9 +243,11 @@ pub fn generate_with_notes(
         }
     }
     let table = operation_table(&ops, &spec);
-    let client: syn::File = syn::parse2(tokens.clone())
-        .map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    let mut client: syn::File =
+        syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    interface::shape(&mut client, &ops).map_err(&fail)?;
     let dispatch = dispatch::dispatch_module(&client, &ops).map_err(&fail)?;
+    let tokens = quote!(#client);
     let documented = examples::documented_module(&ops, published);
     let file_tokens = quote!(#tokens #table #dispatch #documented);
     let ast = syn::parse2(file_tokens)
@@ -262,49 +265,22 @@ pub fn surface(file: &Path, spec: &OpenAPI) -> Result<String, CodegenError> {
         file: file.to_owned(),
         problem: format!("generated code does not parse: {e}"),
     })?;
-    let signatures: Vec<(String, String)> = ast
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Impl(i) if i.trait_.is_none() && is_client(&i.self_ty) => Some(&i.items),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|item| match item {
-            syn::ImplItem::Fn(f) => Some((f.sig.ident.to_string(), signature(&f.vis, &f.sig))),
-            _ => None,
-        })
-        .collect();
+    let builders = dispatch::Builders::of(&ast);
     let mut out = String::new();
     for op in operations(spec) {
-        let sig = signatures
-            .iter()
-            .find(|(name, _)| *name == op.method_name)
-            .map_or("<not generated>", |(_, sig)| sig.as_str());
+        let sig = match builders.of_op(&op) {
+            Ok((fields, send)) => dispatch::builder_line(&op, fields, send),
+            Err(_) => "<not generated>".to_owned(),
+        };
         out.push_str(&format!(
-            "{} {} {} {sig}\n",
-            op.method, op.path, op.operation_id
+            "{} {} {} {}() {sig}\n",
+            op.method, op.path, op.operation_id, op.method_name
         ));
         for note in notes.iter().filter(|n| n.operation_id == op.operation_id) {
             out.push_str(&format!("    {}\n", note.text));
         }
     }
     Ok(out)
-}
-
-fn is_client(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
-}
-
-/// A method signature on one line, as rustfmt-like code would show it.
-fn signature(vis: &syn::Visibility, sig: &syn::Signature) -> String {
-    let file: syn::File = syn::parse_quote!(#vis #sig {});
-    let text = prettyplease::unparse(&file);
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    line.trim_end_matches("{}")
-        .trim_end()
-        .replace("( ", "(")
-        .replace(", )", ")")
 }
 
 /// Runs progenitor, turning its panics (it panics on some malformed specs,
@@ -396,6 +372,10 @@ fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::Toke
             Some(json) => quote!(Some(#json)),
             None => quote!(None),
         };
+        let account = match op.account_param() {
+            Some(name) => quote!(Some(#name)),
+            None => quote!(None),
+        };
         quote! {
             #[doc = #doc]
             pub static #ident: Operation = Operation {
@@ -405,6 +385,7 @@ fn operation_table(ops: &[Operation], normalized: &OpenAPI) -> proc_macro2::Toke
                 path: #path,
                 segments: &[#(#segments),*],
                 answer_schema: #schema,
+                account_param: #account,
             };
         }
     });
@@ -480,7 +461,7 @@ paths:
     #[test]
     fn generates_method_and_operation_table() {
         let code = generate_text(OK).unwrap();
-        assert!(code.contains("pub async fn delete_thing"), "{code}");
+        assert!(code.contains("pub fn delete_thing(&self)"), "{code}");
         assert!(
             code.contains(r#""delete_thing" => Some(&DELETE_THING)"#),
             "{code}"
@@ -565,8 +546,39 @@ paths:
         let surface = surface(file, &parse_spec(file, OK).unwrap()).unwrap();
         assert_eq!(
             surface,
-            "DELETE /a/{id}/ delete-thing pub async fn delete_thing<'a>(&'a self, id: &'a str) \
+            "DELETE /a/{id}/ delete-thing delete_thing() .id(String) .send() \
              -> Result<ResponseValue<()>, Error<()>>\n"
+        );
+    }
+
+    /// Additions stay additions: answers are non-exhaustive structs, and a
+    /// builder starts with the client's own account.
+    #[test]
+    fn answers_are_sealed_and_the_account_is_the_clients() {
+        let spec = OK.replace("/a/{id}/", "/Account/{auth_id}/a/{id}/").replace(
+            "parameters: [{name: id,",
+            "parameters: [{name: auth_id, in: path, required: true, schema: {type: string}}, {name: id,",
+        ).replace(
+            "responses: {'204': {description: ok}}",
+            "responses: {'200': {description: ok, content: {application/json: {schema: {type: object, properties: {a: {type: string}}}}}}}",
+        );
+        let code = generate_text(&spec).unwrap();
+        let answer = code.find("pub struct DeleteThingResponse {").unwrap();
+        assert!(
+            code[..answer].trim_end().ends_with("#[non_exhaustive]"),
+            "{code}"
+        );
+        assert!(
+            code.contains("auth_id: Ok(client.inner.account().to_owned())"),
+            "{code}"
+        );
+        assert!(code.contains("account_param: Some(\"auth_id\")"), "{code}");
+        assert!(!code.contains("    .auth_id(auth_id)"), "{code}");
+        let file = Path::new("openapi/test.yaml");
+        let surface = surface(file, &parse_spec(file, &spec).unwrap()).unwrap();
+        assert!(
+            surface.contains("delete_thing() [.auth_id(String) = own] .id(String) .send()"),
+            "{surface}"
         );
     }
 
@@ -582,7 +594,7 @@ paths:
         ] {
             let code = generate_text(&OK.replace("delete-thing", id)).unwrap();
             assert!(
-                code.contains(&format!("pub async fn {name}<")),
+                code.contains(&format!("pub fn {name}(&self)")),
                 "{id}: {code}"
             );
             assert_eq!(method_name(id), name);

@@ -219,6 +219,7 @@ impl ClientBuilder {
         let (http, unpooled) = self.checked_http_clients(&base)?;
         let inner = Inner {
             auth_id: credential("auth ID", &self.auth_id)?,
+            account: self.auth_id.as_str().into(),
             redactor: crate::redact::Redactor::new(auth_token.as_bytes()),
             auth_token,
             http: http.clone(),

@@ -167,7 +167,7 @@ impl ApiError {
     /// ```no_run
     /// # async fn f(client: vobiz::Client) {
     /// use vobiz::generated::types::GetConference404Error;
-    /// let err = client.call(client.api().get_conference(client.auth_id(), "room")).await.unwrap_err();
+    /// let err = client.call(client.api().get_conference().conference_name("room").send()).await.unwrap_err();
     /// if let Some(api) = err.api_error() {
     ///     let typed: Result<GetConference404Error, _> = api.decode_body();
     /// }

@@ -61,7 +61,7 @@ impl Error {
     ///
     /// ```no_run
     /// # async fn f(client: &vobiz::Client) -> Result<(), vobiz::Error> {
-    /// let result = client.api().delete_conference(client.auth_id(), "room").await;
+    /// let result = client.api().delete_conference().conference_name("room").send().await;
     /// if let Err(e) = result {
     ///     let e = vobiz::Error::from_api(e).await;
     ///     if e.is_not_found() { /* no such active room */ }

@@ -38,6 +38,9 @@ pub(crate) type PassingFailureRule = fn(&crate::operation::Operation, &[u8]) -> 
 #[derive(Clone)]
 pub struct Inner {
     pub(crate) auth_id: HeaderValue,
+    /// The same account as text: the generated builders start with it as
+    /// the path's account parameter.
+    pub(crate) account: std::sync::Arc<str>,
     pub(crate) auth_token: HeaderValue,
     /// Scrubs the token out of everything a server sends back.
     pub(crate) redactor: Redactor,
@@ -78,6 +81,11 @@ impl std::fmt::Debug for Inner {
 }
 
 impl Inner {
+    /// The account every operation's path names unless told otherwise.
+    pub(crate) fn account(&self) -> &str {
+        &self.account
+    }
+
     /// When a call that starts now must be over, if the client bounds calls.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.operation_timeout

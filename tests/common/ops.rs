@@ -79,76 +79,82 @@ macro_rules! op_call {
 pub const AUDIO_URL: &str = "https://example.com/notice.mp3";
 pub const CALLBACK_URL: &str = "https://example.com/recorded";
 
-op_call!(list_conferences, |c, a| c.api().list_conferences(a.auth_id));
+op_call!(list_conferences, |c, a| c
+    .api()
+    .list_conferences()
+    .auth_id(a.auth_id)
+    .send());
 op_call!(delete_all_conferences, |c, a| c
     .api()
-    .delete_all_conferences(a.auth_id));
+    .delete_all_conferences()
+    .auth_id(a.auth_id)
+    .send());
 op_call!(get_conference, |c, a| c
     .api()
-    .get_conference(a.auth_id, a.conference));
+    .get_conference()
+    .auth_id(a.auth_id)
+    .conference_name(a.conference)
+    .send());
 op_call!(delete_conference, |c, a| c
     .api()
-    .delete_conference(a.auth_id, a.conference));
-op_call!(hangup_member, |c, a| c.api().hangup_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(kick_member, |c, a| c.api().kick_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(mute_member, |c, a| c.api().mute_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(unmute_member, |c, a| c.api().unmute_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(deaf_member, |c, a| c.api().deaf_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(undeaf_member, |c, a| c.api().undeaf_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
-op_call!(stop_audio_member, |c, a| c.api().stop_audio_member(
-    a.auth_id,
-    a.conference,
-    a.member
-));
+    .delete_conference()
+    .auth_id(a.auth_id)
+    .conference_name(a.conference)
+    .send());
 op_call!(stop_recording, |c, a| c
     .api()
-    .stop_conference_recording(a.auth_id, a.conference));
+    .stop_conference_recording()
+    .auth_id(a.auth_id)
+    .conference_name(a.conference)
+    .send());
+
+/// A member call: the same three path parameters for each.
+macro_rules! member_call {
+    ($name:ident) => {
+        op_call!($name, |c, a| c
+            .api()
+            .$name()
+            .auth_id(a.auth_id)
+            .conference_name(a.conference)
+            .member_id(a.member)
+            .send());
+    };
+}
+
+member_call!(hangup_member);
+member_call!(kick_member);
+member_call!(mute_member);
+member_call!(unmute_member);
+member_call!(deaf_member);
+member_call!(undeaf_member);
+member_call!(stop_audio_member);
 
 fn play_audio_member<'a>(c: &'a Client, a: Args<'a>) -> Outcome<'a> {
     Box::pin(async move {
-        let body = types::PlayAudioMemberBody {
-            url: AUDIO_URL.to_owned(),
-        };
         let call = c
             .api()
-            .play_audio_member(a.auth_id, a.conference, a.member, &body);
+            .play_audio_member()
+            .auth_id(a.auth_id)
+            .conference_name(a.conference)
+            .member_id(a.member)
+            .body_map(|body| body.url(AUDIO_URL))
+            .send();
         c.call(call).await.map(|r| r.status().as_u16())
     })
 }
 
 fn start_recording<'a>(c: &'a Client, a: Args<'a>) -> Outcome<'a> {
     Box::pin(async move {
-        let body = types::StartConferenceRecordingBody {
-            callback_url: Some(CALLBACK_URL.to_owned()),
-            file_format: types::StartConferenceRecordingBodyFileFormat::Wav,
-        };
         let call = c
             .api()
-            .start_conference_recording(a.auth_id, a.conference, &body);
+            .start_conference_recording()
+            .auth_id(a.auth_id)
+            .conference_name(a.conference)
+            .body_map(|body| {
+                body.callback_url(Some(CALLBACK_URL.to_owned()))
+                    .file_format(types::StartConferenceRecordingBodyFileFormat::Wav)
+            })
+            .send();
         c.call(call).await.map(|r| r.status().as_u16())
     })
 }
