@@ -242,7 +242,7 @@ pub(crate) fn builder_line(
     format!("{} .send() -> {output}", setters.join(" "))
 }
 
-fn compact(tokens: &TokenStream) -> String {
+pub(crate) fn compact(tokens: &TokenStream) -> String {
     tokens
         .to_string()
         .replace(":: std :: string :: String", "String")
@@ -267,7 +267,7 @@ fn answer_type(output: &syn::ReturnType) -> Option<String> {
 }
 
 /// `X` of `Name<X>`, if `ty` is a `Name<..>`.
-fn generic_of<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
+pub(crate) fn generic_of<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != name {

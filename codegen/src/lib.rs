@@ -11,6 +11,7 @@ mod doc_text;
 mod examples;
 mod interface;
 mod normalize;
+pub mod semver;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 
 pub mod documented;
 pub mod ops;
+pub mod scratch;
 pub mod spelling;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

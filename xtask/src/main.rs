@@ -5,6 +5,7 @@
 //! reviewed public surface, matches it.
 
 mod build_cost;
+mod changes;
 mod compile;
 mod docs;
 mod merge;
@@ -25,7 +26,9 @@ usage: cargo xtask <command>
 
 commands:
   import [--replace] <FILE>...  merge the operations of Vobiz docs pages (or OpenAPI
-                                yaml/json files) into openapi/vobiz.yaml
+                                yaml/json files) into openapi/vobiz.yaml; prints the
+                                surface diff, what it means for callers (ending in
+                                `semver: major|minor|patch`) and notes it in CHANGELOG.md
   check                         fail if openapi/vobiz.yaml does not parse or generate,
                                 or if openapi/vobiz.api.txt is out of date
   surface                       rewrite openapi/vobiz.api.txt and the README's table of
@@ -102,12 +105,16 @@ fn import(root: &Path, args: &[String]) -> Result<(), String> {
         generates_alone(&base, source)?;
     }
     let text = yaml::emit(&merged)?;
-    vobiz_codegen::generate(&spec_path, &parse(&spec_path, &text)?).map_err(|e| e.to_string())?;
+    let after = parse(&spec_path, &text)?;
+    vobiz_codegen::generate(&spec_path, &after).map_err(|e| e.to_string())?;
     if let Err(error) = compile::builds_with(root, &text) {
         return Err(culprits(root, &base, &sources, replace).unwrap_or(error));
     }
+    let before = load(root)?;
     // Written last, in one step: any error above leaves the spec untouched.
     write_atomically(&spec_path, &text)?;
+    let names: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    changes::tell(root, Path::new(SPEC), &before, &after, &names)?;
     let ops: Vec<String> = sources
         .iter()
         .flat_map(|s| merge::operations(&s.doc))
@@ -240,7 +247,7 @@ fn parse(file: &Path, text: &str) -> Result<openapiv3::OpenAPI, String> {
     vobiz_codegen::parse_spec(file, text).map_err(|e| e.to_string())
 }
 
-fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
