@@ -97,7 +97,14 @@ fn rustdoc_json(dir: &Path, to: &Path) {
             "--config",
             "profile.dev.package.vobiz-codegen.codegen-units=255",
         ])
-        .args(["rustdoc", "-p", "vobiz", "--lib", "--features", "test-util"])
+        .args([
+            "rustdoc",
+            "-p",
+            "vobiz",
+            "--lib",
+            "--features",
+            "test-util,full",
+        ])
         .args(["--", "-Z", "unstable-options", "--output-format", "json"])
         // Rustdoc's JSON output is unstable; cargo-semver-checks asks for
         // it the same way on a stable toolchain.

@@ -1,7 +1,7 @@
 //! Turns Vobiz's OpenAPI document into the Rust source of `vobiz::generated`.
 //!
 //! This is the one place generation happens: `build.rs` calls
-//! [`generate_file`] for every build and `cargo xtask` calls the same
+//! [`generate_file_for`] for every build and `cargo xtask` calls the same
 //! functions to check, print and review the generated surface, so the two can
 //! never disagree.
 
@@ -340,6 +340,29 @@ pub fn normalized(file: &Path, spec: &OpenAPI) -> Result<OpenAPI, CodegenError> 
 /// Loads `file` and generates its client source.
 pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
     generate(file, &load_spec(file)?)
+}
+
+/// Loads `file` and generates its client source: every operation with
+/// `full`, else only the Conference family.
+pub fn generate_file_for(file: &Path, full: bool) -> Result<String, CodegenError> {
+    let spec = load_spec(file)?;
+    if full {
+        generate(file, &spec)
+    } else {
+        generate(file, &conference_family(&spec))
+    }
+}
+
+/// The spec with only the Conference family: the operations whose path
+/// has a `Conference` segment (Vobiz's 14 Conference pages). The
+/// handwritten layer is built on them, so every build generates them;
+/// the `full` feature adds the rest.
+pub fn conference_family(spec: &OpenAPI) -> OpenAPI {
+    let mut out = spec.clone();
+    out.paths
+        .paths
+        .retain(|path, _| path.split('/').any(|segment| segment == "Conference"));
+    out
 }
 
 /// One `static` per operation, named after its method

@@ -39,7 +39,13 @@ fn build(root: &Path, target: &Path, candidate: &Path, spec: &str) -> Result<(),
         // TLS plays no part in whether generated code compiles; leaving it
         // out keeps the first check short.
         .args(["build", "--quiet", "--locked", "--lib", "-p", "vobiz"])
-        .args(["--profile", "import-check", "--no-default-features"])
+        .args([
+            "--profile",
+            "import-check",
+            "--no-default-features",
+            "--features",
+            "full",
+        ])
         .args(salted(root))
         .current_dir(root)
         .env("CARGO_TARGET_DIR", target)
