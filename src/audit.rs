@@ -29,6 +29,9 @@ pub(crate) struct Audited<'a> {
     pub members: Option<&'a str>,
     /// The request's path, for calls the hooks audit.
     pub url_path: Option<&'a str>,
+    /// What a call the hooks audit acts on: each path parameter but the
+    /// account, `name=value` as sent (`call_uuid=c-1`).
+    pub subject: Option<&'a str>,
 }
 
 /// What an audited call came to.
@@ -155,6 +158,7 @@ fn record(call: &Audited, ended: &Ended) {
         vobiz.conference = call.conference,
         vobiz.members = call.members,
         url.path = call.url_path,
+        vobiz.subject = call.subject,
         vobiz.outcome = outcome.as_str(),
         http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
@@ -172,6 +176,7 @@ pub(crate) struct Watched {
     operation: &'static Operation,
     account: String,
     path: String,
+    subject: String,
     done: bool,
 }
 
@@ -190,6 +195,7 @@ impl Watched {
                 .unwrap_or_default()
                 .to_owned(),
             path: request.url().path().to_owned(),
+            subject: subject(operation, request.url().path()),
             done: false,
         })
     }
@@ -216,8 +222,26 @@ impl Watched {
             conference: None,
             members: None,
             url_path: Some(&self.path),
+            subject: (!self.subject.is_empty()).then_some(self.subject.as_str()),
         }
     }
+}
+
+/// The operation's path parameters in `path` (as sent, still
+/// percent-encoded), the account left out: `conference_name=r member_id=1`.
+/// The guard has already checked `path` against the template.
+fn subject(operation: &Operation, path: &str) -> String {
+    let mut names = operation.param_names();
+    operation
+        .segments
+        .iter()
+        .zip(path.split('/'))
+        .filter(|(literal, _)| literal.is_none())
+        .filter_map(|(_, value)| Some((names.next()?, value)))
+        .filter(|(name, _)| Some(*name) != operation.account_param())
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Drop for Watched {
@@ -225,5 +249,29 @@ impl Drop for Watched {
         if !self.done {
             cancelled(&self.call());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subject;
+    use crate::generated::operations;
+
+    #[test]
+    fn a_subject_is_the_path_parameters_but_the_account_as_sent() {
+        assert_eq!(
+            subject(
+                &operations::KICK_MEMBER,
+                "/api/v1/Account/MA_1/Conference/My%20Room/Member/2/Kick/"
+            ),
+            "conference_name=My%20Room member_id=2"
+        );
+        assert_eq!(
+            subject(
+                &operations::DELETE_ALL_CONFERENCES,
+                "/api/v1/Account/MA_1/Conference/"
+            ),
+            ""
+        );
     }
 }

@@ -113,6 +113,7 @@ impl Client {
             conference: None,
             members: Some(EVERY_MEMBER),
             url_path: None,
+            subject: None,
         };
         let operation = self.api.delete_all_conferences().send();
         call::audited(&audited, operation).await.map(drop)
@@ -155,6 +156,7 @@ impl Client {
             conference: Some(name),
             members: Some(EVERY_MEMBER),
             url_path: None,
+            subject: None,
         };
         let pending = Pending::start(&audited);
         let (result, report) = match path::segment_problem(name) {

@@ -178,6 +178,7 @@ impl Conference {
             conference: Some(&self.name),
             members: None,
             url_path: None,
+            subject: None,
         }
     }
 }

@@ -74,6 +74,7 @@
 //! | `vobiz.conference` | the room, for a call on one room |
 //! | `vobiz.members` | the members it acts on: the `member_id` as sent (`17`, `10,15`, `all`); `all` for a room's ending, which disconnects every member |
 //! | `url.path` | the request's path, for calls that are not a handle's |
+//! | `vobiz.subject` | what such a call acts on: its path parameters but the account, `name=value` as sent (`call_uuid=c-1`, `conference_name=My%20Room member_id=17`) |
 //! | `vobiz.outcome` | one of the words below |
 //! | `http.response.status_code` | the final status, when there was an answer |
 //! | `vobiz.attempts` | how many times it was sent |

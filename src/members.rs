@@ -287,6 +287,7 @@ impl Members {
                             conference: Some(room),
                             members: Some(unsent),
                             url_path: None,
+                            subject: None,
                         });
                     }
                     return Err((
@@ -303,6 +304,7 @@ impl Members {
                     conference: Some(room),
                     members: Some(member_id),
                     url_path: None,
+                    subject: None,
                 };
                 let answer = send(client.api(), room, member_id.clone());
                 match call::audited(&audited, answer).await {

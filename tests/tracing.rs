@@ -392,6 +392,17 @@ fn audit_events_spans_and_no_token_even_echoed() {
             "/api/v1/Account/MA_TRACE/Conference/g/"
         ]
     );
+    // Their subject: the path parameters but the account, as sent; the
+    // handles name theirs in vobiz.conference and vobiz.members instead.
+    let subjects: Vec<&str> = audit
+        .iter()
+        .map(|e| field(&e.fields, "vobiz.subject"))
+        .filter(|s| *s != "<absent>")
+        .collect();
+    assert_eq!(
+        subjects,
+        ["conference_name=g member_id=1", "conference_name=g"]
+    );
     for event in &attempts {
         assert_eq!(event.level, Level::DEBUG);
         let span = event.span.as_ref().expect("inside a vobiz.operation span");
