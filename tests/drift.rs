@@ -19,7 +19,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::scratch::{ROOT, cargo, read, scratch_copy, target_dir};
+use common::scratch::{ROOT, both_streams, cargo, read, scratch_copy, target_dir};
 
 const DRIFT: &str = "tests/fixtures/drift";
 
@@ -161,11 +161,7 @@ fn semver_checks(before: &Path, after: &Path) -> (&'static str, String) {
         .arg(after)
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = both_streams(&output);
     let level = if text.contains("requires new major version") {
         "major"
     } else if text.contains("requires new minor version") {

@@ -175,30 +175,21 @@ async fn non_json_failure_body_is_reported() {
 #[tokio::test]
 async fn generated_operations_are_retried_too() {
     let (fake, client) = setup([Fault::status(503), Fault::status(502)], fast()).await;
-    let response = client
-        .call(
+    let delete = || {
+        client.call(
             client
                 .api()
                 .delete_conference()
                 .conference_name(ROOM)
                 .send(),
         )
-        .await
-        .unwrap();
+    };
+    let response = delete().await.unwrap();
     assert_eq!(response.status(), 204);
     assert_eq!(fake.requests().len(), 3);
 
     fake.push_faults(std::iter::repeat_n(Fault::status(504), 3));
-    let err = client
-        .call(
-            client
-                .api()
-                .delete_conference()
-                .conference_name(ROOM)
-                .send(),
-        )
-        .await
-        .unwrap_err();
+    let err = delete().await.unwrap_err();
     assert_eq!((err.status(), err.attempts()), (Some(504), 3));
     assert_eq!(fake.requests().len(), 6);
 

@@ -65,12 +65,16 @@ pub fn cargo(dir: &Path, args: &[&str]) -> (bool, String) {
         .env("CARGO_TARGET_DIR", target_dir())
         .output()
         .unwrap();
-    let text = format!(
+    (output.status.success(), both_streams(&output))
+}
+
+/// A finished command's stdout, then its stderr, as text.
+pub fn both_streams(output: &std::process::Output) -> String {
+    format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    )
 }
 
 pub fn read(dir: &Path, file: &str) -> String {
