@@ -7,7 +7,8 @@
 
 use std::process::ExitCode;
 
-use vobiz::{Client, Hangup};
+use vobiz::Client;
+use vobiz::conference::Hangup;
 
 const USAGE: &str = "\
 usage: hangup <conference name>  end a real conference

@@ -1,59 +1,52 @@
 //! The audit trail: one INFO event on the target `vobiz::audit` for every
-//! call that changes state, and one for such a call dropped once it had
-//! started. The handles write theirs with the room and members they act on
-//! (conference hangups, hang up all, each member request, recording start
-//! and stop); any other operation that changes state, called through
-//! `client.api()` or `Client::call`, imported ones included, gets one from
-//! the hooks ([`Watched`]), with its URL path, and no handwritten code.
+//! request of an operation that changes state, written in one place for
+//! every operation alike: the hooks ([`Watched`]) write it around each
+//! generated call, whether it came from a handle, `client.api()`,
+//! `Client::call` or `Client::invoke`. The event names the operation and
+//! its subject (the path parameters but the account, as sent), never a
+//! resource's own fields, so an operation imported from a new Vobiz page is
+//! audited with no handwritten line. The one event the hooks cannot write
+//! is [`not_sent`]: a request a compound call gave up before sending.
 //!
 //! Field names follow OpenTelemetry's conventions where one exists
 //! (`http.request.method`, `http.response.status_code`, `error.type`); ours
 //! carry a `vobiz.` prefix. The event never holds the token: it is built from
-//! the outcome only, never from a request.
+//! the operation, the path as sent and the outcome, never from headers.
 
-use crate::Error;
+use std::borrow::Cow;
+
 use crate::operation::Operation;
-use crate::outcome::Hangup;
-use crate::retry::CallReport;
+use crate::retry::{CallReport, PassingFailureMark};
 
-/// What one audited call was about.
-#[derive(Clone, Copy)]
-pub(crate) struct Audited<'a> {
-    /// The operation it sends.
-    pub operation: &'static Operation,
+/// What an audited call was about.
+struct Audited<'a> {
+    operation: &'static Operation,
     /// The account (auth ID) it is made for.
-    pub account: &'a str,
-    /// The conference, unless the call is account-wide.
-    pub conference: Option<&'a str>,
-    /// The `member_id` as sent (`17`, `10,15`, `all`), for member calls.
-    pub members: Option<&'a str>,
-    /// The request's path, for calls the hooks audit.
-    pub url_path: Option<&'a str>,
-    /// What a call the hooks audit acts on: each path parameter but the
-    /// account, `name=value` as sent (`call_uuid=c-1`).
-    pub subject: Option<&'a str>,
+    account: &'a str,
+    /// The request's path, relative to the base URL.
+    url_path: &'a str,
+    /// Each path parameter but the account, `name=value` as sent
+    /// (`call_uuid=c-1`); empty for an account-wide call.
+    subject: &'a str,
 }
 
-/// What an audited call came to.
+/// What an audited call came to: the same words for every operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AuditOutcome {
-    /// A room was ended (204).
-    Ended,
-    /// The room was gone after an attempt whose outcome was unknown.
-    GoneAfterRetry,
-    /// No such active room (404 on a hangup).
-    NotActive,
-    /// Vobiz accepted the request.
+enum AuditOutcome {
+    /// A success status.
     Applied,
-    /// 404 on anything but a hangup.
+    /// 404.
     NotFound,
+    /// 404 after an attempt whose outcome was unknown (a timeout, a dropped
+    /// connection, a 5xx): most likely that attempt did it.
+    GoneAfterRetry,
     /// Any other failure.
     Error,
     /// Dropped once it had started: the request may have reached the
     /// server, so what happened is unknown.
     Cancelled,
-    /// Never sent: an earlier request of the same split member list failed
-    /// (or the operation's deadline passed first).
+    /// Never sent: an earlier request of the same compound call failed, or
+    /// its deadline passed first.
     NotSent,
 }
 
@@ -61,11 +54,9 @@ impl AuditOutcome {
     /// The word the event carries.
     fn as_str(self) -> &'static str {
         match self {
-            AuditOutcome::Ended => Hangup::Ended.as_str(),
-            AuditOutcome::GoneAfterRetry => Hangup::GoneAfterRetry.as_str(),
-            AuditOutcome::NotActive => Hangup::NotActive.as_str(),
             AuditOutcome::Applied => "applied",
             AuditOutcome::NotFound => "not_found",
+            AuditOutcome::GoneAfterRetry => "gone_after_retry",
             AuditOutcome::Error => "error",
             AuditOutcome::Cancelled => "cancelled",
             AuditOutcome::NotSent => "not_sent",
@@ -74,129 +65,73 @@ impl AuditOutcome {
 }
 
 /// How an audited call ended.
-pub(crate) struct Ended<'a> {
-    pub outcome: AuditOutcome,
-    /// Vobiz's id for the call, from a success body or the error.
-    pub api_id: Option<&'a str>,
-    pub error: Option<&'a Error>,
-    /// Attempts, and the final status when the server answered.
-    pub report: CallReport,
-}
-
-impl Ended<'_> {
-    /// An end with nothing but its outcome: no answer, no error of its own.
-    fn only(outcome: AuditOutcome, report: CallReport) -> Self {
-        Ended {
-            outcome,
-            api_id: None,
-            error: None,
-            report,
-        }
-    }
-}
-
-/// Writes the event for a call dropped once it had started: its request
-/// may have reached the server, so what happened is unknown.
-fn cancelled(call: &Audited) {
-    record(
-        call,
-        &Ended::only(AuditOutcome::Cancelled, CallReport::default()),
-    );
-}
-
-/// Writes the event for a call that does not finish: dropped (cancelled,
-/// timed out by the caller) once it had started, when its request may have
-/// reached the server.
-pub(crate) struct Pending<'a, 'c> {
-    call: Option<&'a Audited<'c>>,
-}
-
-impl<'a, 'c> Pending<'a, 'c> {
-    /// Starts watching `call`; create it where the call's I/O begins.
-    pub(crate) fn start(call: &'a Audited<'c>) -> Self {
-        Pending { call: Some(call) }
-    }
-
-    /// The call finished: write its event.
-    pub(crate) fn finish(mut self, ended: &Ended) {
-        if let Some(call) = self.call.take() {
-            record(call, ended);
-        }
-    }
-}
-
-impl Drop for Pending<'_, '_> {
-    fn drop(&mut self) {
-        if let Some(call) = self.call.take() {
-            cancelled(call);
-        }
-    }
-}
-
-/// Writes the event for a call that was never sent.
-pub(crate) fn not_sent(call: &Audited) {
-    record(
-        call,
-        &Ended::only(AuditOutcome::NotSent, CallReport::default()),
-    );
+struct Ended<'a> {
+    outcome: AuditOutcome,
+    /// Attempts, the final status, the answer's `api_id`, and why the last
+    /// attempt got no answer.
+    report: &'a CallReport,
+    /// OpenTelemetry's `error.type`: the status, or the transport failure's
+    /// kind.
+    error_type: Option<Cow<'static, str>>,
 }
 
 /// Writes the event for a finished call.
 fn record(call: &Audited, ended: &Ended) {
-    let Ended {
-        outcome,
-        api_id,
-        error,
-        ref report,
-    } = *ended;
+    let report = ended.report;
+    let failed = ended.error_type.is_some();
     tracing::event!(
         target: "vobiz::audit",
         tracing::Level::INFO,
         vobiz.operation = call.operation.id,
         vobiz.account = call.account,
         http.request.method = call.operation.method.as_str(),
-        vobiz.conference = call.conference,
-        vobiz.members = call.members,
         url.path = call.url_path,
-        vobiz.subject = call.subject,
-        vobiz.outcome = outcome.as_str(),
+        vobiz.subject = (!call.subject.is_empty()).then_some(call.subject),
+        vobiz.outcome = ended.outcome.as_str(),
         http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
-        vobiz.api_id = api_id.or_else(|| error.and_then(Error::api_id)),
-        error.type = error.map(|e| tracing::field::display(e.error_type())),
-        vobiz.error = error.map(tracing::field::display),
+        vobiz.api_id = report.api_id.as_deref(),
+        error.type = ended.error_type.as_deref(),
+        vobiz.error = report.failure.as_deref().or(report.reason.as_deref()).filter(|_| failed),
         "vobiz audit"
     );
 }
 
-/// The audit of one generated call that changes state and is not a
-/// handle's (those write their own): started before it is sent, finished
-/// with its answer, or written as `cancelled` if dropped in between.
+/// The audit of one generated call that changes state: started before it
+/// is sent, finished with its answer, or written as `cancelled` if dropped
+/// in between.
 pub(crate) struct Watched {
     operation: &'static Operation,
-    account: String,
+    account: std::sync::Arc<str>,
     path: String,
     subject: String,
     done: bool,
 }
 
 impl Watched {
-    /// Starts watching `request`, if it is one to audit and anybody listens.
-    pub(crate) fn start(operation: &'static Operation, request: &reqwest::Request) -> Option<Self> {
+    /// Starts watching `request` (already checked against its operation
+    /// by the guard), if it is one to audit and anybody listens. `base_path`
+    /// is the configured base URL's path, which the operation's follows.
+    pub(crate) fn start(
+        operation: &'static Operation,
+        request: &reqwest::Request,
+        account: &std::sync::Arc<str>,
+        base_path: &str,
+    ) -> Option<Self> {
         let audited = operation.changes_state()
-            && !crate::retry::audits_itself()
             && tracing::enabled!(target: "vobiz::audit", tracing::Level::INFO);
-        audited.then(|| Watched {
-            operation,
-            account: request
-                .headers()
-                .get("x-auth-id")
-                .and_then(|id| id.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
-            path: request.url().path().to_owned(),
-            subject: subject(operation, request.url().path()),
-            done: false,
+        audited.then(|| {
+            let path = request.url().path();
+            let path = path
+                .strip_prefix(base_path.trim_end_matches('/'))
+                .unwrap_or(path);
+            Watched {
+                operation,
+                account: account.clone(),
+                path: path.to_owned(),
+                subject: subject(operation, path),
+                done: false,
+            }
         })
     }
 
@@ -204,32 +139,94 @@ impl Watched {
     pub(crate) fn finish(
         mut self,
         result: &reqwest::Result<reqwest::Response>,
-        report: CallReport,
+        report: &CallReport,
     ) {
         self.done = true;
-        let outcome = match result {
-            Ok(r) if r.status().is_success() => AuditOutcome::Applied,
-            Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => AuditOutcome::NotFound,
-            _ => AuditOutcome::Error,
+        let (outcome, error_type) = match result {
+            Ok(r) if r.extensions().get::<PassingFailureMark>().is_some() => {
+                (AuditOutcome::Error, Some("passing_failure".into()))
+            }
+            Ok(r) if r.status().is_success() => (AuditOutcome::Applied, None),
+            Ok(r) => {
+                let outcome = match r.status() {
+                    reqwest::StatusCode::NOT_FOUND if report.ambiguous => {
+                        AuditOutcome::GoneAfterRetry
+                    }
+                    reqwest::StatusCode::NOT_FOUND => AuditOutcome::NotFound,
+                    _ => AuditOutcome::Error,
+                };
+                (outcome, Some(r.status().as_u16().to_string().into()))
+            }
+            Err(e) => (
+                AuditOutcome::Error,
+                Some(crate::transport::transport_error_type(e).into()),
+            ),
         };
-        record(&self.call(), &Ended::only(outcome, report));
+        let ended = Ended {
+            outcome,
+            report,
+            error_type,
+        };
+        record(&self.call(), &ended);
     }
 
     fn call(&self) -> Audited<'_> {
         Audited {
             operation: self.operation,
             account: &self.account,
-            conference: None,
-            members: None,
-            url_path: Some(&self.path),
-            subject: (!self.subject.is_empty()).then_some(self.subject.as_str()),
+            url_path: &self.path,
+            subject: &self.subject,
         }
     }
 }
 
-/// The operation's path parameters in `path` (as sent, still
-/// percent-encoded), the account left out: `conference_name=r member_id=1`.
-/// The guard has already checked `path` against the template.
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if !self.done {
+            let report = CallReport::default();
+            let ended = Ended {
+                outcome: AuditOutcome::Cancelled,
+                report: &report,
+                error_type: None,
+            };
+            record(&self.call(), &ended);
+        }
+    }
+}
+
+/// Writes the event for a request of a compound call that was never sent:
+/// `operation` with each path parameter `param` gives (the account
+/// excepted), encoded as it would have been.
+pub(crate) fn not_sent(
+    operation: &'static Operation,
+    account: &str,
+    mut param: impl FnMut(&str) -> Option<String>,
+) {
+    let path = operation.fill_path(|name| {
+        let value = match Some(name) == operation.account_param() {
+            true => Some(account.to_owned()),
+            false => param(name),
+        };
+        value.map(|v| crate::path::encode_segment(&v))
+    });
+    let report = CallReport::default();
+    let call = Audited {
+        operation,
+        account,
+        url_path: &path,
+        subject: &subject(operation, &path),
+    };
+    let ended = Ended {
+        outcome: AuditOutcome::NotSent,
+        report: &report,
+        error_type: None,
+    };
+    record(&call, &ended);
+}
+
+/// The operation's path parameters in `path` (relative to the base URL,
+/// as sent, still percent-encoded), the account left out:
+/// `conference_name=r member_id=1`.
 fn subject(operation: &Operation, path: &str) -> String {
     let mut names = operation.param_names();
     operation
@@ -242,14 +239,6 @@ fn subject(operation: &Operation, path: &str) -> String {
         .map(|(name, value)| format!("{name}={value}"))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-impl Drop for Watched {
-    fn drop(&mut self) {
-        if !self.done {
-            cancelled(&self.call());
-        }
-    }
 }
 
 #[cfg(test)]

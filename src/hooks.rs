@@ -2,7 +2,8 @@
 //! `ClientHooks` it calls around every operation it builds. Each hook finds
 //! the operation in the generated table and hands the request to
 //! `crate::transport`, with the quirk classifiers that apply, and audits
-//! what changes state (`crate::audit`).
+//! every request that changes state (`crate::audit`): the one writer of
+//! the audit trail.
 
 use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
 use tracing::Instrument;
@@ -38,15 +39,19 @@ impl ClientHooks<Inner> for generated::Client {
             return self.inner.refuse(request).await;
         };
         let span = crate::transport::operation_span(operation, &request);
-        let watched = crate::audit::Watched::start(operation, &request);
+        let inner = &self.inner;
+        let watched =
+            crate::audit::Watched::start(operation, &request, &inner.account, inner.base.path());
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
-        let sent = self
-            .inner
-            .send(operation, request, crate::quirks::PASSING_FAILURES);
+        let sent = self.inner.send(
+            operation,
+            request,
+            crate::conference::quirks::PASSING_FAILURES,
+        );
         let (result, report) = Box::pin(sent.instrument(span)).await;
         if let Some(watched) = watched {
-            watched.finish(&result, report);
+            watched.finish(&result, &report);
         }
         result
     }

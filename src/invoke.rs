@@ -11,7 +11,6 @@ use serde_json::Value;
 pub use crate::arguments::Arguments;
 use crate::generated::dispatch::{self, Sent};
 use crate::operation::Operation;
-use crate::retry::AuditBy;
 use crate::{Client, Error, call};
 
 /// What an operation answered.
@@ -63,7 +62,7 @@ impl Client {
         }
         let sending = dispatch::send(self.api(), operation, &mut args)
             .map_err(|why| Error::InvalidInput(format!("{operation}: {why}")))?;
-        let (result, _) = call::reporting(AuditBy::Hooks, sending).await;
+        let (result, _) = call::reporting(sending).await;
         let answer = result?;
         let status = answer.status().as_u16();
         let body = match answer.into_inner() {

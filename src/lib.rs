@@ -1,6 +1,10 @@
-//! A Rust client for the [Vobiz](https://vobiz.ai) voice API's conferences:
-//! end rooms, moderate their members, record them, sweep many at once, with
-//! typed errors you can act on and a simulator to test against.
+//! A Rust client for the [Vobiz](https://vobiz.ai) voice API: the
+//! operations Vobiz documents (the Conference family by default, all 101
+//! with the `full` feature), generated, on one core that authenticates,
+//! keeps paths safe, retries, redacts, traces and audits each alike; the
+//! Conference family's handles beside it ([`conference`]: end rooms,
+//! moderate their members, record them, sweep many at once); typed errors
+//! you can act on and a simulator to test against.
 //!
 //! The client is generated at build time by progenitor from Vobiz's own
 //! OpenAPI document (`openapi/vobiz.yaml`), so every operation is there
@@ -23,14 +27,15 @@
 //! ```
 //!
 //! Rooms and members, with the traps Vobiz's docs describe handled (see
-//! [`Conference`] and [`MemberSelector`]):
+//! [`conference::Conference`] and [`conference::MemberSelector`]):
 //!
 //! ```no_run
 //! # async fn run(client: vobiz::Client) -> Result<(), vobiz::Error> {
 //! use std::time::Duration;
+//! use vobiz::conference::MemberSelector;
 //! let room = client.conference("My Conf Room");
 //! room.members("17").mute().await?;
-//! room.members(vobiz::MemberSelector::all()).play("https://example.com/notice.mp3").await?;
+//! room.members(MemberSelector::all()).play("https://example.com/notice.mp3").await?;
 //! room.hangup_with_notice("https://example.com/closing.mp3", Duration::from_secs(10)).await?;
 //! # Ok(()) }
 //! ```
@@ -54,39 +59,44 @@
 //!   configured base URL's origin: redirects are never followed, and plain
 //!   `http://` is refused except to loopback.
 //! - The auth token is never shown by `Debug`, `Display` or any error.
-//! - Every state-changing call of the handles writes one audit event on the
+//! - Every request that changes state writes one audit event on the
 //!   target `vobiz::audit`, and every operation runs in a `vobiz.operation`
 //!   span; field names follow OpenTelemetry's HTTP conventions.
 //!
 //! # The audit trail
-//! Every call that changes state writes one INFO event on the target
-//! `vobiz::audit`: the handles' calls, one per request of a split member
-//! list, and any other such operation through `client.api()` or
-//! [`Client::call`]. `vobiz --audit-log FILE` writes these same events as
-//! JSON lines (with a `time`), so a library's trail and the CLI's are one
-//! schema. The fields, each present when it applies:
+//! Every request of an operation that changes state writes one INFO event
+//! on the target `vobiz::audit`, whichever way it was made: a handle, a
+//! request of a split member list, `client.api()`, [`Client::call`] or
+//! [`Client::invoke`]. One writer (the hooks around every generated call)
+//! and one schema for every operation, imported ones included, so the
+//! trail needs no line of code per resource. `vobiz --audit-log FILE`
+//! writes these same events as JSON lines (with a `time`), so a library's
+//! trail and the CLI's are one schema. The fields, each present when it
+//! applies:
 //!
 //! | field | what |
 //! |---|---|
-//! | `vobiz.operation` | the operation id, as generated (`delete_conference`) |
+//! | `vobiz.operation` | the operation id, as generated (`delete-conference`) |
 //! | `vobiz.account` | the auth ID the call was made for |
 //! | `http.request.method` | `DELETE`, `POST`, ... |
-//! | `vobiz.conference` | the room, for a call on one room |
-//! | `vobiz.members` | the members it acts on: the `member_id` as sent (`17`, `10,15`, `all`); `all` for a room's ending, which disconnects every member |
-//! | `url.path` | the request's path, for calls that are not a handle's |
-//! | `vobiz.subject` | what such a call acts on: its path parameters but the account, `name=value` as sent (`call_uuid=c-1`, `conference_name=My%20Room member_id=17`) |
+//! | `url.path` | the request's path, below the base URL's |
+//! | `vobiz.subject` | what it acts on: the path parameters but the account, `name=value` as sent (`conference_name=My%20Room member_id=17`, `call_uuid=c-1`); absent for an account-wide call |
 //! | `vobiz.outcome` | one of the words below |
 //! | `http.response.status_code` | the final status, when there was an answer |
 //! | `vobiz.attempts` | how many times it was sent |
 //! | `vobiz.api_id` | Vobiz's id for the answer, when it carried one |
-//! | `error.type`, `vobiz.error` | the status or kind, and the redacted error |
+//! | `error.type` | the status, or the failure's kind (`timeout`, `connect`, `transport`, `passing_failure`) |
+//! | `vobiz.error` | the server's error text, or why no answer came (redacted) |
 //!
-//! The outcome words: `ended` (a room, 204), `not_active` (404 on a
-//! hangup), `gone_after_retry` (404 after an attempt whose outcome was
-//! unknown), `applied` (any other success), `not_found` (404 on anything
-//! else), `error` (any other failure), `cancelled` (dropped after it may
-//! have been sent: unknown), `not_sent` (a request of a split member list
-//! never sent because an earlier one failed). The token never appears.
+//! The outcome words, the same for every operation: `applied` (a success
+//! status: for `delete-conference`, the room was ended), `not_found` (404:
+//! for a hangup, no such active room), `gone_after_retry` (404 after an
+//! attempt whose outcome was unknown: most likely that attempt did it),
+//! `error` (any other failure), `cancelled` (dropped after it may have been
+//! sent: unknown), `not_sent` (a request of a split member list never sent
+//! because an earlier one failed). A call refused before anything is sent
+//! (an unusable argument) sent nothing and writes nothing. The token never
+//! appears.
 //!
 //! # Features
 #![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
@@ -99,23 +109,20 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod accepted;
 mod arguments;
 mod audit;
 mod call;
 pub mod callbacks;
 mod client;
-mod conference;
+pub mod conference;
 mod config;
 mod error;
-mod extras;
 pub mod generated;
 mod hooks;
 pub mod invoke;
-mod members;
 pub mod operation;
-mod outcome;
 pub mod path;
-mod quirks;
 mod redact;
 pub mod retry;
 #[cfg(feature = "serve")]
@@ -130,15 +137,13 @@ mod transport;
 mod url_check;
 pub mod xml;
 
+pub use accepted::Accepted;
 pub use client::Client;
-pub use conference::{Conference, ConferenceDetails, MemberDetails, RecordingFormat};
 pub use config::{
     ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_AUTH_ID, ENV_AUTH_TOKEN, ENV_BASE_URL, MAX_WAIT,
 };
 pub use error::{ApiError, Error, ErrorSummary, TransportError};
-pub use members::{MAX_MEMBER_ID_LEN, MemberSelector, Members};
-pub use outcome::{Accepted, Hangup, MemberOutcome};
 pub use retry::RetryPolicy;
 
 /// The client progenitor generates, as [`Client::api`] hands it out; named

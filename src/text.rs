@@ -68,8 +68,31 @@ pub(crate) fn shorten(value: &str) -> String {
     }
 }
 
-/// The `api_id` of a JSON body, if it has one, as it may be shown.
-pub(crate) fn api_id_of(body: &[u8]) -> Option<String> {
-    let json: Value = serde_json::from_slice(body).ok()?;
-    clean(json.get("api_id")?.as_str()?)
+/// The `api_id` of a JSON body, and its error text if `error` is set,
+/// each as it may be shown.
+pub(crate) fn said_in(body: &[u8], error: bool) -> (Option<String>, Option<String>) {
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        return (None, None);
+    };
+    let message = error.then(|| error_message(&json)).flatten();
+    (field_text(json.get("api_id")), message)
+}
+
+/// The error text of a JSON error body, in either shape Vobiz's pages
+/// show: `{"error": {"message": ...}}`, or `{"error": ...}` or
+/// `{"message": ...}` at the top.
+pub(crate) fn error_message(json: &Value) -> Option<String> {
+    match json.get("error").filter(|e| e.is_object()) {
+        Some(nested) => field_text(nested.get("message")),
+        None => field_text(json.get("error")).or_else(|| field_text(json.get("message"))),
+    }
+}
+
+/// A JSON value as one clean line of text; `null` and absence are `None`.
+pub(crate) fn field_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => clean(s),
+        Value::Null => None,
+        other => clean(&other.to_string()),
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{NO_CONTENT, RawServer};
 use futures_util::StreamExt;
-use vobiz::Hangup;
+use vobiz::conference::Hangup;
 use vobiz::testing::{FakeVobiz, Fault};
 
 #[tokio::test]

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use common::{AUTH_ID, RawServer};
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vobiz::Error;
+use vobiz::conference::{MemberSelector, RecordingFormat};
 use vobiz::testing::{FakeVobiz, Fault};
-use vobiz::{Error, MemberSelector, RecordingFormat};
 
 /// A token with the characters encoders change (`/`, `+`).
 const TOKEN: &str = "tok/SECRET+9-hostile";
@@ -257,7 +258,7 @@ async fn a_split_list_whose_first_request_fails_reports_what_was_not_sent() {
         .await
         .unwrap_err();
     let (applied, not_sent, source) = common::partly_applied(&err);
-    assert!(applied.requests().is_empty());
+    assert!(applied.is_empty());
     assert!(source.is_not_found() && err.is_not_found());
     let unsent: Vec<&str> = not_sent.iter().flat_map(|r| r.split(',')).collect();
     assert!(
@@ -295,7 +296,7 @@ async fn a_split_member_action_keeps_the_operation_timeout() {
     assert!(took < Duration::from_millis(1_400), "took {took:?}");
     let (applied, not_sent, source) = common::partly_applied(&err);
     assert!(matches!(source, Error::Timeout { .. }), "{source:?}");
-    assert_eq!(applied.requests().len(), 1);
+    assert_eq!(applied.len(), 1);
     assert!(!not_sent.is_empty());
     assert!(fake.request_count() <= 2, "{}", fake.request_count());
 }
@@ -559,7 +560,7 @@ async fn html_and_white_space_spellings_never_show() {
 }
 
 /// Promise: Retrieve a Conference's persistent `failed` answer is
-/// `LiveRetrievalFailed` with or without its `api_id` (through `details()`
+/// `PassingFailure` with or without its `api_id` (through `details()`
 /// and `client.call` alike), and a body of the wrong JSON types is a decode
 /// error naming the field.
 #[tokio::test]
@@ -572,7 +573,7 @@ async fn details_read_the_failed_answer_and_name_bad_fields() {
         .build()
         .unwrap();
     let err = c.conference("r").details().await.unwrap_err();
-    assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");
+    assert!(matches!(err, Error::PassingFailure(_)), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!((server.count(), err.attempts()), (3, 3));
     // The same through `client.call`: the quirk is the operation's, not
@@ -581,7 +582,7 @@ async fn details_read_the_failed_answer_and_name_bad_fields() {
         .call(c.api().get_conference().conference_name("r").send())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");
+    assert!(matches!(err, Error::PassingFailure(_)), "{err:?}");
     assert_eq!((server.count(), err.attempts()), (6, 3));
 
     let c = client(&server.base_url());

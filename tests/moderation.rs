@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use vobiz::Error;
+use vobiz::conference::{Hangup, MAX_MEMBER_ID_LEN, MemberSelector, RecordingFormat};
 use vobiz::testing::{Departure, FakeVobiz, Fault, RecordedRequest};
-use vobiz::{Error, Hangup, MAX_MEMBER_ID_LEN, MemberSelector, RecordingFormat};
 
 const ROOM: &str = "weekly sync";
 const ROOM_PATH: &str = "/api/v1/Account/MA_FAKE00001/Conference/weekly%20sync/";
@@ -168,7 +169,7 @@ async fn the_failed_answer_that_persists_is_its_own_error() {
     let (fake, client) = room_with(1).await;
     fake.fail_retrievals(ROOM, 100);
     let err = client.conference(ROOM).details().await.unwrap_err();
-    assert!(matches!(err, Error::LiveRetrievalFailed(_)), "{err:?}");
+    assert!(matches!(err, Error::PassingFailure(_)), "{err:?}");
     assert!(!err.is_not_found());
     assert!(err.is_retryable());
     assert_eq!(err.status(), Some(200));
@@ -242,12 +243,12 @@ async fn a_value_that_is_not_a_number_is_a_decode_error_naming_the_field() {
 /// Sends one member action and checks the request as received.
 async fn check_action(
     fake: &FakeVobiz,
-    action: impl Future<Output = Result<vobiz::MemberOutcome, Error>>,
+    action: impl Future<Output = Result<vobiz::conference::MemberOutcome, Error>>,
     method: &str,
     suffix: &str,
     member_id: &str,
     status: u16,
-) -> vobiz::MemberOutcome {
+) -> vobiz::conference::MemberOutcome {
     let outcome = action.await.unwrap();
     let sent = last(fake);
     assert_eq!(sent.method, method);
@@ -486,7 +487,7 @@ async fn a_split_list_that_fails_part_way_says_what_was_applied() {
         .await
         .unwrap_err();
     let (applied, not_sent, source) = common::partly_applied(&err);
-    assert_eq!(applied.requests().len(), 1);
+    assert_eq!(applied.len(), 1);
     assert_eq!(source.status(), Some(500));
     assert_eq!(err.status(), Some(500));
     assert!(!not_sent.is_empty());
@@ -495,15 +496,11 @@ async fn a_split_list_that_fails_part_way_says_what_was_applied() {
         2,
         "a POST is not repeated, and nothing after the failure is sent"
     );
-    let kicked = applied.requests()[0]
-        .requested()
-        .unwrap()
-        .split(',')
-        .count();
+    let kicked = applied[0].requested().unwrap().split(',').count();
     assert_eq!(fake.members(ROOM).len(), 700 - kicked);
     assert!(
         err.to_string().contains(&format!(
-            "1 member requests applied before it, {} not sent",
+            "requests: 1 applied before it, {} not sent",
             not_sent.len()
         )),
         "{err}"

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use vobiz::conference::Hangup;
 use vobiz::testing::{FakeVobiz, Fault};
-use vobiz::{Error, Hangup, RetryPolicy};
+use vobiz::{Error, RetryPolicy};
 
 const ROOM: &str = "room";
 

@@ -2,8 +2,9 @@
 
 mod common;
 
+use vobiz::Error;
+use vobiz::conference::Hangup;
 use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz};
-use vobiz::{Error, Hangup};
 
 #[tokio::test]
 async fn ends_a_known_room_once() {
@@ -126,7 +127,7 @@ async fn every_conference_operation_is_simulated() {
         if *op.op == vobiz::generated::operations::STOP_CONFERENCE_RECORDING {
             fake.client()
                 .conference("room")
-                .start_recording(vobiz::RecordingFormat::Mp3, None)
+                .start_recording(vobiz::conference::RecordingFormat::Mp3, None)
                 .await
                 .unwrap();
         }

@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use common::answering as server_answering;
 use common::{AUTH_ID, TOKEN, client};
 use serde_json::json;
-use vobiz::{Error, Hangup};
+use vobiz::Error;
+use vobiz::conference::Hangup;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

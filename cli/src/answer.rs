@@ -117,11 +117,11 @@ impl From<AudioFormat> for FileFormat {
     }
 }
 
-impl From<AudioFormat> for vobiz::RecordingFormat {
+impl From<AudioFormat> for vobiz::conference::RecordingFormat {
     fn from(format: AudioFormat) -> Self {
         match format {
-            AudioFormat::Mp3 => vobiz::RecordingFormat::Mp3,
-            AudioFormat::Wav => vobiz::RecordingFormat::Wav,
+            AudioFormat::Mp3 => vobiz::conference::RecordingFormat::Mp3,
+            AudioFormat::Wav => vobiz::conference::RecordingFormat::Wav,
         }
     }
 }

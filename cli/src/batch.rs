@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::{Stream, StreamExt};
-use vobiz::Hangup;
+use vobiz::conference::Hangup;
 
 use crate::output::{Failure, Interrupts};
 

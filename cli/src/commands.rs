@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use vobiz::{Client, Hangup, MemberSelector, RecordingFormat};
+use vobiz::Client;
+use vobiz::conference::{Hangup, MemberSelector, RecordingFormat};
 
 use crate::output::{self, Failure, Out, shown};
 use crate::{HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};
@@ -58,7 +59,10 @@ pub fn human(d: std::time::Duration) -> String {
 }
 
 /// Ends a room, after the notice if there is one.
-pub async fn end(room: &vobiz::Conference, notice: &Notice) -> Result<Hangup, vobiz::Error> {
+pub async fn end(
+    room: &vobiz::conference::Conference,
+    notice: &Notice,
+) -> Result<Hangup, vobiz::Error> {
     match &notice.url {
         Some(url) => room.hangup_with_notice(url, notice.grace).await,
         None => room.hangup_if_active().await,
@@ -272,7 +276,10 @@ impl<'a> Act<'a> {
         matches!(self, Act::Kick | Act::Hangup)
     }
 
-    async fn run(&self, members: &vobiz::Members) -> Result<vobiz::MemberOutcome, vobiz::Error> {
+    async fn run(
+        &self,
+        members: &vobiz::conference::Members,
+    ) -> Result<vobiz::conference::MemberOutcome, vobiz::Error> {
         match self {
             Act::Mute => members.mute().await,
             Act::Unmute => members.unmute().await,
@@ -289,7 +296,7 @@ impl<'a> Act<'a> {
 /// The selection: ids given, everyone, or everyone but some (read from the
 /// room's details; those who join in between are not included).
 async fn select(
-    room: &vobiz::Conference,
+    room: &vobiz::conference::Conference,
     all: bool,
     except: &[String],
     ids: Vec<String>,

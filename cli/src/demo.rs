@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use vobiz::MemberSelector;
+use vobiz::conference::MemberSelector;
 use vobiz::testing::FakeVobiz;
 
 /// `println!` that gives up quietly when stdout is closed (`| head`).

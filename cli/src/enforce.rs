@@ -12,7 +12,8 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 use serde_json::json;
-use vobiz::{Client, Hangup};
+use vobiz::Client;
+use vobiz::conference::Hangup;
 
 use crate::EnforceArgs;
 use crate::batch::{self, Ending, Gate};

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
-use vobiz::{Client, Hangup};
+use vobiz::Client;
+use vobiz::conference::Hangup;
 
 use crate::SweepArgs;
 use crate::batch::{self, Gate};

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::after;
-use crate::text::clean;
+use crate::text::{clean, error_message, field_text};
 
 /// What the server said in an unsuccessful response.
 ///
@@ -91,18 +91,10 @@ impl ApiError {
     }
 
     fn from_json(status: StatusCode, json: &Value) -> Self {
-        let text = |v: Option<&Value>| match v? {
-            Value::String(s) => clean(s),
-            Value::Null => None,
-            other => clean(&other.to_string()),
-        };
+        let text = field_text;
         let nested = json.get("error").filter(|e| e.is_object());
-        let message = match nested {
-            Some(e) => text(e.get("message")),
-            None => text(json.get("error")).or_else(|| text(json.get("message"))),
-        };
         ApiError(Box::new(Fields {
-            message,
+            message: error_message(json),
             code: nested.and_then(|e| text(e.get("code"))),
             details: nested.and_then(|e| e.get("details")).cloned(),
             api_id: text(json.get("api_id")),

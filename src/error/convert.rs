@@ -83,22 +83,21 @@ impl Error {
     /// status and the attempts, and a 2xx body that does not fit the spec
     /// names the field where it departs from the operation's answer schema.
     ///
-    /// A documented answer that fails the spec's types is mapped by its
-    /// quirk ([`crate::quirks`]) whatever the entry point: Retrieve a
-    /// Conference's `{"error": "failed"}` without its `api_id` is
-    /// [`Error::LiveRetrievalFailed`] through `client.call` as through
-    /// [`Conference::details`](crate::Conference::details).
+    /// An answer a quirk's rule marked as a passing failure (see
+    /// `transport::PassingFailureRule`) is [`Error::PassingFailure`] even
+    /// when it fails the spec's types, whatever the entry point: Retrieve a
+    /// Conference's `{"error": "failed"}` without its `api_id` is one
+    /// through `client.call` as through `Conference::details`.
     pub(crate) async fn from_call<E>(err: crate::GeneratedError<E>, report: CallReport) -> Self {
-        if let (generated::Error::InvalidResponsePayload(body, _), Some(operation)) =
-            (&err, report.operation)
-            && crate::quirks::is_failed_retrieval(operation, body)
+        if let (generated::Error::InvalidResponsePayload(body, _), true) =
+            (&err, report.passing_failure)
         {
             let status = report
                 .status
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::OK);
             let api = ApiError::from_parts(status, &HeaderMap::new(), body);
-            return Error::LiveRetrievalFailed(api).with_report(report);
+            return Error::PassingFailure(api).with_report(report);
         }
         let schema = report.operation.and_then(|op| op.answer_schema);
         Self::convert(err, schema).await.with_report(report)

@@ -95,20 +95,23 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
-    /// Retrieve a Conference answered `200 OK` with `{"error": "failed"}`, as
-    /// Vobiz documents it may for a live room, on every attempt the retry
-    /// policy allowed. The room exists; asking again later may succeed.
-    #[error("conference retrieval failed (Vobiz's documented 200 `failed` answer): {0}")]
-    LiveRetrievalFailed(ApiError),
-    /// A member action whose list was too long for one request failed: the
-    /// requests in `applied` took effect (possibly none), the `not_sent`
-    /// member ids (each entry one request's worth) were never sent, and the
-    /// request that failed is described by `source`.
-    #[error("{source} ({} member requests applied before it, {} not sent)", applied.requests().len(), not_sent.len())]
+    /// A success status whose body Vobiz's docs say is a failure, on every
+    /// attempt the retry policy allowed: Retrieve a Conference's
+    /// `200 {"error": "failed"}` for a live room is the one documented (see
+    /// `vobiz::conference`). What was asked for exists; asking again later
+    /// may succeed.
+    #[error("a failure Vobiz documents in a success answer: {0}")]
+    PassingFailure(ApiError),
+    /// A call split over several requests (a member list too long for
+    /// one) failed part-way: the requests in `applied` took effect
+    /// (possibly none), the `not_sent` parts (each one request's worth, as
+    /// it would have been sent) were never sent, and the request that
+    /// failed is described by `source`.
+    #[error("{source} (requests: {} applied before it, {} not sent)", applied.len(), not_sent.len())]
     PartlyApplied {
-        /// What took effect.
-        applied: crate::MemberOutcome,
-        /// The `member_id` values of the requests not sent.
+        /// What took effect, one entry per request, in the order sent.
+        applied: Vec<crate::Accepted>,
+        /// The parts never sent (for members: the `member_id` values).
         not_sent: Vec<String>,
         /// Why the failing request failed.
         source: Box<Error>,
@@ -154,7 +157,7 @@ macro_rules! answered {
             | Error::Forbidden($api)
             | Error::RateLimited($api)
             | Error::Server($api)
-            | Error::LiveRetrievalFailed($api)
+            | Error::PassingFailure($api)
             | Error::Api($api) => Some($on),
             _ => None,
         }
@@ -255,26 +258,9 @@ impl Error {
         matches!(self.cause(), Error::Unauthorized(_) | Error::Forbidden(_))
     }
 
-    /// OpenTelemetry's `error.type` for this error: the status code for an
-    /// answer, else a short name of the kind.
-    pub(crate) fn error_type(&self) -> std::borrow::Cow<'static, str> {
-        match self.cause() {
-            Error::InvalidInput(_) => "invalid_input".into(),
-            Error::Config(_) => "config".into(),
-            Error::Timeout { .. } => "timeout".into(),
-            Error::Transport { .. } => "transport".into(),
-            Error::Decode { .. } => "decode".into(),
-            Error::ResponseTooLarge { .. } => "response_too_large".into(),
-            Error::LiveRetrievalFailed(_) => "live_retrieval_failed".into(),
-            other => other
-                .status()
-                .map_or("unknown".into(), |s| s.to_string().into()),
-        }
-    }
-
     /// A stable snake_case name for the variant: `invalid_input`, `config`,
     /// `not_found`, `unauthorized`, `forbidden`, `rate_limited`, `server`,
-    /// `api`, `redirect`, `timeout`, `transport`, `live_retrieval_failed`,
+    /// `api`, `redirect`, `timeout`, `transport`, `passing_failure`,
     /// `partly_applied`, `response_too_large` or `decode`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -289,7 +275,7 @@ impl Error {
             Error::Redirect { .. } => "redirect",
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
-            Error::LiveRetrievalFailed(_) => "live_retrieval_failed",
+            Error::PassingFailure(_) => "passing_failure",
             Error::PartlyApplied { .. } => "partly_applied",
             Error::ResponseTooLarge { .. } => "response_too_large",
             Error::Decode { .. } => "decode",
@@ -314,7 +300,7 @@ impl Error {
 
     /// True if sending the same idempotent request again later may
     /// succeed: timeouts, connection failures, 408, 429, 500, 502, 503, 504
-    /// and [`Error::LiveRetrievalFailed`]. The client has already retried
+    /// and [`Error::PassingFailure`]. The client has already retried
     /// these as its
     /// [`RetryPolicy`](crate::RetryPolicy) allows; [`crate::retry`] says
     /// why 500 is among them.
@@ -328,7 +314,7 @@ impl Error {
                 ..
             }
             | Error::Transport { source, .. } => Outcome::of_transport(source.reqwest()),
-            Error::LiveRetrievalFailed(_) => Outcome::PassingFailure,
+            Error::PassingFailure(_) => Outcome::PassingFailure,
             other => match other.status() {
                 Some(status) => Outcome::Status(status),
                 None => return false,

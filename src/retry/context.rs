@@ -30,6 +30,15 @@ pub(crate) struct CallReport {
     /// When the last attempt got no answer: why, in the words of the layer
     /// that failed, made safe to show (see `Inner::failure_cause`).
     pub failure: Option<Arc<str>>,
+    /// Vobiz's `api_id` from the last answer, where it was read: every
+    /// unsuccessful answer, and successful ones of operations that change
+    /// state (for the audit trail).
+    pub api_id: Option<Arc<str>>,
+    /// The server's error text in the last answer, when it was an error.
+    pub reason: Option<Arc<str>>,
+    /// The last answer had a success status that a quirk's rule marked as
+    /// a documented failure.
+    pub passing_failure: bool,
 }
 
 /// The context of one call.
@@ -41,20 +50,6 @@ struct Context {
     gate: Option<Arc<Gate>>,
     /// The deadline of the compound call it belongs to.
     deadline: Option<Instant>,
-    /// Who writes the call's audit event.
-    audit: AuditBy,
-}
-
-/// Who writes a call's audit event: never both, so no call is audited
-/// twice.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) enum AuditBy {
-    /// The hooks, for any generated call that changes state.
-    #[default]
-    Hooks,
-    /// The caller: a handle's call, which knows the room and members it is
-    /// about.
-    Caller,
 }
 
 tokio::task_local! {
@@ -71,35 +66,18 @@ fn nested(gate: Option<Arc<Gate>>, deadline: Option<Instant>) -> Context {
         report: Cell::default(),
         gate: gate.or(outer_gate),
         deadline: earliest(outer_deadline, deadline),
-        audit: AuditBy::Hooks,
     }
 }
 
 /// Runs a generated call and returns what its attempt loop reported (zero
-/// attempts if it never got that far, e.g. a refused path). `audit` says
-/// who writes the call's audit event.
+/// attempts if it never got that far, e.g. a refused path).
 ///
 /// Plain functions returning combinators rather than `async fn`s: an
 /// `async fn` keeps its moved-in argument beside the future it moved into,
 /// doubling the size of every call's state.
-pub(crate) fn scoped<F: Future>(
-    audit: AuditBy,
-    call: F,
-) -> impl Future<Output = (F::Output, CallReport)> {
+pub(crate) fn scoped<F: Future>(call: F) -> impl Future<Output = (F::Output, CallReport)> {
     let with_report = call.map(|output| (output, CONTEXT.with(|c| c.report.take())));
-    let context = Context {
-        audit,
-        ..nested(None, None)
-    };
-    CONTEXT.scope(context, with_report)
-}
-
-/// Whether the running call's caller writes its audit event (see
-/// [`scoped`]'s `audit`).
-pub(crate) fn audits_itself() -> bool {
-    CONTEXT
-        .try_with(|c| c.audit == AuditBy::Caller)
-        .unwrap_or(false)
+    CONTEXT.scope(nested(None, None), with_report)
 }
 
 /// Hands the report of a finished call to its caller: through the context

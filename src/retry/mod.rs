@@ -18,7 +18,7 @@
 //!   mid-request as a request that always fails; the attempt limit bounds
 //!   the cost when it is the latter.
 //! - **A documented passing failure in a 2xx** (Retrieve a Conference's
-//!   `{"error": "failed"}`, see [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed)): like a 503, for the
+//!   `{"error": "failed"}`, see [`Error::PassingFailure`](crate::Error::PassingFailure)): like a 503, for the
 //!   idempotent GET it comes with.
 //! - Everything else (other 4xx, redirects, success) is final.
 //!
@@ -38,7 +38,6 @@ pub(crate) use classify::{
     never_sent, retry_after,
 };
 pub(crate) use context::{
-    AuditBy, CallReport, Gate, audits_itself, bounded, compound_deadline, earliest, paced,
-    pause_all, publish, scoped,
+    CallReport, Gate, bounded, compound_deadline, earliest, paced, pause_all, publish, scoped,
 };
 pub use policy::RetryPolicy;

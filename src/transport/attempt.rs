@@ -9,6 +9,10 @@ use super::{Inner, PassingFailureRule, sanitize, telemetry};
 use crate::operation::Operation;
 use crate::retry::{self, CallReport};
 
+/// What an answer's body said of itself: its `api_id`, and the server's
+/// error text when it is an error (see `crate::text::said_in`).
+type Said = (Option<String>, Option<String>);
+
 impl Inner {
     /// Sends `request`, retrying as the policy allows, and reports the
     /// attempts to whoever awaits the call (see [`retry::scoped`]).
@@ -38,7 +42,7 @@ impl Inner {
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
-            let (mut outcome, api_id) = self
+            let (mut outcome, (api_id, reason)) = self
                 .attempt(client, operation, request, passing_failures)
                 .await;
             connection_failed |= outcome.is_err();
@@ -77,6 +81,11 @@ impl Inner {
                 retry_in,
             );
             let Some((wait, copy, ambiguous)) = next else {
+                report.api_id = api_id.map(Arc::from);
+                report.reason = reason.map(Arc::from);
+                report.passing_failure = outcome
+                    .as_ref()
+                    .is_ok_and(|r| r.extensions().get::<retry::PassingFailureMark>().is_some());
                 report.status = outcome.as_ref().ok().map(|r| r.status().as_u16());
                 report.failure = cause.map(Arc::from);
                 telemetry::record_outcome(&tracing::Span::current(), &outcome, report.attempts);
@@ -106,23 +115,23 @@ impl Inner {
     /// every body byte goes through the redactor before anything reads it;
     /// an unsuccessful body is cut to [`sanitize::MAX_ERROR_BODY`] (after redaction, so
     /// no token straddles the cut), a successful one past
-    /// [`Inner::max_body`] is refused. Returns the answer's `api_id` where it
-    /// was read.
+    /// [`Inner::max_body`] is refused. Returns what the answer said of
+    /// itself, where it was read.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         operation: &Operation,
         request: reqwest::Request,
         passing_failures: &[PassingFailureRule],
-    ) -> (reqwest::Result<reqwest::Response>, Option<String>) {
+    ) -> (reqwest::Result<reqwest::Response>, Said) {
         let mut response = match client.execute(request).await {
             Ok(response) => response,
-            Err(e) => return (Err(e), None),
+            Err(e) => return (Err(e), Said::default()),
         };
         self.scrub_headers(response.headers_mut());
         let success = response.status().is_success();
         if success && !sanitize::has_body(&response) {
-            return (Ok(response), None);
+            return (Ok(response), Said::default());
         }
         let head = sanitize::head_of(&response);
         let limit = if success {
@@ -131,10 +140,13 @@ impl Inner {
             sanitize::MAX_ERROR_BODY + sanitize::REDACTION_SLACK
         };
         let body = match sanitize::read_up_to(response, limit.saturating_add(1)).await {
-            (_, Some(e)) if success => return (Err(e), None),
+            (_, Some(e)) if success => return (Err(e), Said::default()),
             (body, _) if success && body.len() > limit => {
                 let refused = reqwest::Body::wrap(sanitize::TooLargeBody(limit));
-                return (Ok(reqwest::Response::from(head.map(|()| refused))), None);
+                return (
+                    Ok(reqwest::Response::from(head.map(|()| refused))),
+                    Said::default(),
+                );
             }
             (body, _) => body,
         };
@@ -143,14 +155,18 @@ impl Inner {
             body.truncate(sanitize::MAX_ERROR_BODY);
         }
         let passing = success && passing_failures.iter().any(|is| is(operation, &body));
-        let api_id = (!success || passing)
-            .then(|| crate::text::api_id_of(&body))
-            .flatten();
+        // A success's id is read only where the audit trail keeps it.
+        let failed = !success || passing;
+        let said = if failed || operation.changes_state() {
+            crate::text::said_in(&body, failed)
+        } else {
+            Said::default()
+        };
         let mut response = reqwest::Response::from(head.map(|()| body));
         if passing {
             response.extensions_mut().insert(retry::PassingFailureMark);
         }
-        (Ok(response), api_id)
+        (Ok(response), said)
     }
 
     /// Shortens the attempt's timeout so it cannot outlast the operation's.

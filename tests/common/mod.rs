@@ -181,10 +181,8 @@ pub fn client(base_url: &str) -> vobiz::Client {
     client_as(base_url, AUTH_ID, TOKEN)
 }
 
-/// A client for `base_url` with other credentials (a hostile test's token,
-/// or one the server will not accept), also without retries.
 /// The parts of a `PartlyApplied` error; any other error fails the test.
-pub fn partly_applied(err: &vobiz::Error) -> (&vobiz::MemberOutcome, &[String], &vobiz::Error) {
+pub fn partly_applied(err: &vobiz::Error) -> (&[vobiz::Accepted], &[String], &vobiz::Error) {
     let vobiz::Error::PartlyApplied {
         applied,
         not_sent,
@@ -196,6 +194,8 @@ pub fn partly_applied(err: &vobiz::Error) -> (&vobiz::MemberOutcome, &[String], 
     (applied, not_sent, source)
 }
 
+/// A client for `base_url` with other credentials (a hostile test's token,
+/// or one the server will not accept), also without retries.
 pub fn client_as(base_url: &str, auth_id: &str, token: &str) -> vobiz::Client {
     vobiz::Client::builder(auth_id, token)
         .base_url(base_url)

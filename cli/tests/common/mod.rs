@@ -177,3 +177,28 @@ pub fn summary(stdout: &str) -> Value {
         .find_map(|l| l.get("summary").cloned())
         .unwrap_or_else(|| panic!("no summary in {stdout}"))
 }
+
+/// The value of path parameter `name` in an audit line's `vobiz.subject`
+/// (`conference_name=My%20Room member_id=1%2C2`), percent-decoded.
+pub fn subject_param(line: &Value, name: &str) -> Option<String> {
+    let subject = line["vobiz.subject"].as_str()?;
+    let raw = subject
+        .split(' ')
+        .find_map(|part| part.strip_prefix(name)?.strip_prefix('='))?;
+    let mut bytes = Vec::new();
+    let mut rest = raw.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        match (b, tail.get(..2)) {
+            (b'%', Some(hex)) => {
+                let hex = std::str::from_utf8(hex).ok()?;
+                bytes.push(u8::from_str_radix(hex, 16).ok()?);
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
+}

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 
+use super::{Hangup, MemberSelector};
 use crate::retry::{self, Gate};
-use crate::{Client, Error, Hangup, MemberSelector};
+use crate::{Client, Error};
 
 impl Client {
     /// Ends every named conference that is active, with at most
@@ -71,7 +72,7 @@ impl Client {
     /// read as notices are sent (a caller can stop it early: the rooms
     /// already told are still ended after the grace). The URL is checked
     /// before anything is sent, as
-    /// [`Members::play`](crate::Members::play) checks it.
+    /// [`Members::play`](crate::conference::Members::play) checks it.
     pub fn hangup_conferences_with_notice<I>(
         &self,
         names: I,

@@ -12,11 +12,11 @@
 //!   like a 503 (`crate::retry`). If it persists, the caller still gets the
 //!   answer as the spec types it
 //!   (`GetConferenceResponse::CurrentLiveRetrievalFailure`), and
-//!   [`Conference::details`](crate::Conference::details) reports
-//!   [`Error::LiveRetrievalFailed`](crate::Error::LiveRetrievalFailed), with
+//!   [`Conference::details`](crate::conference::Conference::details) reports
+//!   [`Error::PassingFailure`](crate::Error::PassingFailure), with
 //!   or without its `api_id`. Without it the answer fits neither variant of
 //!   the spec; every call whose error is mapped with its operation known
-//!   (`client.call`, the handles) reports it as `LiveRetrievalFailed` too,
+//!   (`client.call`, the handles) reports it as `PassingFailure` too,
 //!   not as a decode error.
 //! - **Kick, mute and deaf** are documented with an empty JSON object `{}` as
 //!   the request body, although the yaml declares none. We send no body: the

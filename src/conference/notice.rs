@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use crate::{Conference, Error, Hangup, MemberSelector};
+use super::{Conference, Hangup, MemberSelector};
+use crate::Error;
 
 impl Conference {
     /// Plays `audio_url` to everyone in the room, waits `grace`, then hangs

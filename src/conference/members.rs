@@ -3,12 +3,14 @@
 
 use std::fmt;
 
-use crate::audit::Audited;
-use crate::conference::checked_url;
+use serde::Serialize;
+
+use super::Conference;
+use super::room::checked_url;
+use crate::accepted::{Accepted, AnswerBody};
 use crate::generated::{self, ResponseValue, operations};
 use crate::operation::Operation;
-use crate::outcome::{AnswerBody, MemberOutcome};
-use crate::{Conference, Error, call};
+use crate::{Error, call};
 
 /// The longest `member_id` one request carries, before encoding (each comma
 /// becomes three bytes on the wire). A URL of about 2,000 bytes passes every
@@ -27,7 +29,7 @@ pub const MAX_MEMBER_ID_LEN: usize = 1_200;
 /// slip through as one id.
 ///
 /// ```
-/// use vobiz::MemberSelector;
+/// use vobiz::conference::MemberSelector;
 /// let one: MemberSelector = "17".into();
 /// let several = MemberSelector::list(["10", "15", "22"]);
 /// let everyone = MemberSelector::all();
@@ -162,6 +164,20 @@ impl From<u64> for MemberSelector {
     }
 }
 
+/// What a member action did: one [`Accepted`] per request sent (more than
+/// one only when a long list was split).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct MemberOutcome {
+    pub(crate) requests: Vec<Accepted>,
+}
+
+impl MemberOutcome {
+    /// Each request, in the order sent.
+    pub fn requests(&self) -> &[Accepted] {
+        &self.requests
+    }
+}
+
 /// The members of one conference that an action applies to; from
 /// [`Conference::members`]. Each action checks the selection first and sends
 /// nothing if it is ambiguous, then sends one request (or one per
@@ -280,16 +296,7 @@ impl Members {
             for (sent, member_id) in requests.iter().enumerate() {
                 if sent > 0 && deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                     // Nothing of this request, or of those after it, was sent.
-                    for unsent in &requests[sent..] {
-                        crate::audit::not_sent(&Audited {
-                            operation,
-                            account: client.auth_id(),
-                            conference: Some(room),
-                            members: Some(unsent),
-                            url_path: None,
-                            subject: None,
-                        });
-                    }
+                    self.not_sent(operation, &requests[sent..]);
                     return Err((
                         sent,
                         Error::Timeout {
@@ -298,25 +305,12 @@ impl Members {
                         },
                     ));
                 }
-                let audited = Audited {
-                    operation,
-                    account: client.auth_id(),
-                    conference: Some(room),
-                    members: Some(member_id),
-                    url_path: None,
-                    subject: None,
-                };
                 let answer = send(client.api(), room, member_id.clone());
-                match call::audited(&audited, answer).await {
+                match call::accepted(Some(member_id), answer).await {
                     Ok(accepted) => outcome.requests.push(accepted),
                     Err(e) => {
                         // The trail says of every id what became of it.
-                        for unsent in &requests[sent + 1..] {
-                            crate::audit::not_sent(&Audited {
-                                members: Some(unsent),
-                                ..audited
-                            });
-                        }
+                        self.not_sent(operation, &requests[sent + 1..]);
                         return Err((sent + 1, e));
                     }
                 }
@@ -327,10 +321,24 @@ impl Members {
             Ok(()) => Ok(outcome),
             Err((_, e)) if requests.len() == 1 => Err(e),
             Err((unsent, e)) => Err(Error::PartlyApplied {
-                applied: outcome,
+                applied: outcome.requests,
                 not_sent: requests[unsent..].to_vec(),
                 source: Box::new(e),
             }),
+        }
+    }
+}
+
+impl Members {
+    /// Writes the audit trail's `not_sent` event for each request never sent.
+    fn not_sent(&self, operation: &'static Operation, unsent: &[String]) {
+        let (client, room) = (self.conference.client(), self.conference.name());
+        for member_id in unsent {
+            crate::audit::not_sent(operation, client.auth_id(), |name| match name {
+                "conference_name" => Some(room.to_owned()),
+                "member_id" => Some(member_id.clone()),
+                _ => None,
+            });
         }
     }
 }

@@ -1,65 +1,11 @@
-//! What successful calls report: [`Hangup`] for a room, [`Accepted`] for
-//! one request Vobiz took, [`MemberOutcome`] for a member action.
-
-use std::fmt;
+//! What Vobiz said when it accepted one request ([`Accepted`]), for any
+//! operation whose answer acknowledges it.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::generated::ResponseValue;
 use crate::text::clean;
-
-/// The outcome of [`Client::hangup_conference_if_active`](crate::Client::hangup_conference_if_active).
-///
-/// Serialised as its [`as_str`](Hangup::as_str) name; displayed for people
-/// as the same words with spaces ("not active").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Hangup {
-    /// The conference was running and has been ended (204).
-    Ended,
-    /// No active conference had that name (404): nothing to end.
-    NotActive,
-    /// The room is gone, but an earlier attempt's outcome was unknown (a
-    /// timeout, a dropped connection, a 5xx) before a retry got 404: most
-    /// likely that attempt ended it, but the call cannot tell that from a
-    /// room that never existed. Count it apart from [`Hangup::Ended`] in
-    /// summaries. [`Client::hangup_conference`](crate::Client::hangup_conference)
-    /// treats it as success.
-    GoneAfterRetry,
-}
-
-impl Hangup {
-    /// The outcome's name for machines: `"ended"`, `"not_active"` or
-    /// `"gone_after_retry"`. JSON and the audit log's events use it, so
-    /// the two always agree.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Hangup::Ended => "ended",
-            Hangup::NotActive => "not_active",
-            Hangup::GoneAfterRetry => "gone_after_retry",
-        }
-    }
-}
-
-impl fmt::Display for Hangup {
-    /// The [`as_str`](Hangup::as_str) name with spaces: "not active".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, word) in self.as_str().split('_').enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(word)?;
-        }
-        Ok(())
-    }
-}
-
-impl Serialize for Hangup {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
 
 /// What Vobiz said when it accepted one request. Serialises with the field
 /// names of its accessors.
@@ -127,20 +73,6 @@ impl Accepted {
     /// Vobiz's `api_id` for the request, where the answer has a body.
     pub fn api_id(&self) -> Option<&str> {
         self.api_id.as_deref()
-    }
-}
-
-/// What a member action did: one [`Accepted`] per request sent (more than
-/// one only when a long list was split).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct MemberOutcome {
-    pub(crate) requests: Vec<Accepted>,
-}
-
-impl MemberOutcome {
-    /// Each request, in the order sent.
-    pub fn requests(&self) -> &[Accepted] {
-        &self.requests
     }
 }
 
