@@ -3,8 +3,9 @@
 //! The generation itself lives in the `vobiz-codegen` crate so that
 //! `cargo xtask` produces byte-identical code for review.
 //!
-//! Without the `full` feature only the Conference family is generated
-//! (`vobiz_codegen::conference_family`).
+//! The features say which operations are generated
+//! (`vobiz_codegen::Families`): every one with `full`, the Conference
+//! family with `conference` (the default), none without either.
 //!
 //! `VOBIZ_SPEC` names another spec file to generate from. It exists for
 //! `cargo xtask import`, which builds the crate with a candidate spec before
@@ -20,9 +21,16 @@ fn main() {
     println!("cargo:rerun-if-changed={}", spec.display());
     println!("cargo:rerun-if-changed=build.rs");
     // Features are part of a build script's fingerprint: a change of
-    // `full` reruns it.
-    let full = std::env::var_os("CARGO_FEATURE_FULL").is_some();
-    let code = match vobiz_codegen::generate_file_for(&spec, full) {
+    // `full` or `conference` reruns it.
+    let enabled = |feature: &str| std::env::var_os(format!("CARGO_FEATURE_{feature}")).is_some();
+    let families = if enabled("FULL") {
+        vobiz_codegen::Families::All
+    } else if enabled("CONFERENCE") {
+        vobiz_codegen::Families::Conference
+    } else {
+        vobiz_codegen::Families::None
+    };
+    let code = match vobiz_codegen::generate_file_for(&spec, families) {
         Ok(code) => code,
         Err(e) => {
             // A build script reports failure through its exit status; the

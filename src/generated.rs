@@ -6,6 +6,9 @@
 //! path safety and timeouts of the [`crate::Client`] it came from, all
 //! applied by hooks that progenitor calls for every operation.
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
+// With no operation generated (neither `conference` nor `full`), the
+// dispatcher's parameters and the types module are unused.
+#![cfg_attr(not(feature = "conference"), allow(unused))]
 
 /// The runtime the generated code imports as `progenitor_client`.
 ///

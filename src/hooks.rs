@@ -9,7 +9,13 @@ use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
 use tracing::Instrument;
 
 use crate::generated::{self, operations};
-use crate::transport::Inner;
+use crate::transport::{Inner, PassingFailureRule};
+
+/// Every resource's passing-failure rules (see `transport::PassingFailureRule`).
+#[cfg(feature = "conference")]
+const PASSING_FAILURES: &[PassingFailureRule] = crate::conference::quirks::PASSING_FAILURES;
+#[cfg(not(feature = "conference"))]
+const PASSING_FAILURES: &[PassingFailureRule] = &[];
 
 impl ClientHooks<Inner> for generated::Client {
     async fn pre<E>(
@@ -44,11 +50,7 @@ impl ClientHooks<Inner> for generated::Client {
             crate::audit::Watched::start(operation, &request, &inner.account, inner.base.path());
         // Boxed: the retry loop's state is large, and every layer of the
         // generated future around it would otherwise be moved with it.
-        let sent = self.inner.send(
-            operation,
-            request,
-            crate::conference::quirks::PASSING_FAILURES,
-        );
+        let sent = self.inner.send(operation, request, PASSING_FAILURES);
         let (result, report) = Box::pin(sent.instrument(span)).await;
         if let Some(watched) = watched {
             watched.finish(&result, &report);

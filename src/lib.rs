@@ -106,6 +106,11 @@
            `document-features`, as docs.rs does)."
 )]
 #![deny(missing_docs)]
+// The core alone (no `conference`, no `full`) generates no operation: the
+// facilities the resources and generated calls use (a compound call's
+// pause, deadline and `not_sent`, the dispatcher's arguments) are compiled
+// but idle then, not dead in any build that calls Vobiz.
+#![cfg_attr(not(feature = "conference"), allow(dead_code, unused_imports))]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -115,6 +120,8 @@ mod audit;
 mod call;
 pub mod callbacks;
 mod client;
+#[cfg(feature = "conference")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conference")))]
 pub mod conference;
 mod config;
 mod error;

@@ -342,21 +342,37 @@ pub fn generate_file(file: &Path) -> Result<String, CodegenError> {
     generate(file, &load_spec(file)?)
 }
 
-/// Loads `file` and generates its client source: every operation with
-/// `full`, else only the Conference family.
-pub fn generate_file_for(file: &Path, full: bool) -> Result<String, CodegenError> {
+/// Which of the spec's operations a build generates: the crate's
+/// features say (`full`, `conference`, or neither).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Families {
+    /// Every operation (`full`).
+    All,
+    /// The Conference family (`conference`, on by default).
+    Conference,
+    /// None: the core alone, for a consumer that calls nothing yet.
+    None,
+}
+
+/// Loads `file` and generates its client source with the operations of
+/// `families`.
+pub fn generate_file_for(file: &Path, families: Families) -> Result<String, CodegenError> {
     let spec = load_spec(file)?;
-    if full {
-        generate(file, &spec)
-    } else {
-        generate(file, &conference_family(&spec))
+    match families {
+        Families::All => generate(file, &spec),
+        Families::Conference => generate(file, &conference_family(&spec)),
+        Families::None => {
+            let mut none = spec.clone();
+            none.paths.paths.clear();
+            generate(file, &none)
+        }
     }
 }
 
 /// The spec with only the Conference family: the operations whose path
-/// has a `Conference` segment (Vobiz's 14 Conference pages). The
-/// handwritten layer is built on them, so every build generates them;
-/// the `full` feature adds the rest.
+/// has a `Conference` segment (Vobiz's 14 Conference pages), which the
+/// `conference` feature generates and its handles are built on; the
+/// `full` feature adds the rest.
 pub fn conference_family(spec: &OpenAPI) -> OpenAPI {
     let mut out = spec.clone();
     out.paths

@@ -156,7 +156,7 @@ pub(super) async fn answer(
             Ok(response)
         }
         Some(Fault::RetrievalFailed) => {
-            let body = replies::failed_retrieval(state);
+            let body = super::conference::replies::failed_retrieval(state);
             Ok(replies::json(StatusCode::OK, &body))
         }
         Some(Fault::HoldUntilInFlight { requests, at_most }) => {

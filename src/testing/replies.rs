@@ -15,7 +15,7 @@ use crate::operation::Operation;
 pub(super) type Reply = Response<Full<Bytes>>;
 
 /// `body` as JSON with `status`.
-pub(super) fn json(status: StatusCode, body: &impl Serialize) -> Reply {
+pub(in crate::testing) fn json(status: StatusCode, body: &impl Serialize) -> Reply {
     json_text(
         status,
         Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
@@ -34,7 +34,7 @@ fn json_text(status: StatusCode, text: Bytes) -> Reply {
 }
 
 /// Vobiz's flat error body, the shape the spec documents for a 404.
-pub(super) fn error(state: &State, status: StatusCode, message: &str) -> Reply {
+pub(in crate::testing) fn error(state: &State, status: StatusCode, message: &str) -> Reply {
     let body = types::GetConference404Error {
         api_id: state.next_api_id(),
         error: message.to_owned(),
@@ -42,13 +42,9 @@ pub(super) fn error(state: &State, status: StatusCode, message: &str) -> Reply {
     json(status, &body)
 }
 
-pub(super) fn conference_not_found(state: &State) -> Reply {
-    error(state, StatusCode::NOT_FOUND, "conference not found")
-}
-
 /// Vobiz's nested error body (the other shape its pages show), for an
 /// account in the path that is not the authenticated one.
-pub(super) fn forbidden(state: &State, account: &str) -> Reply {
+pub(in crate::testing) fn forbidden(state: &State, account: &str) -> Reply {
     let body = json!({
         "status": "error",
         "error": {
@@ -62,36 +58,15 @@ pub(super) fn forbidden(state: &State, account: &str) -> Reply {
     json(StatusCode::FORBIDDEN, &body)
 }
 
-pub(super) fn no_content() -> Reply {
+pub(in crate::testing) fn no_content() -> Reply {
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
 }
 
-/// Retrieve a Conference's documented `200 {"error": "failed"}`.
-pub(super) fn failed_retrieval(state: &State) -> types::GetConferenceResponse {
-    types::GetConferenceResponse::CurrentLiveRetrievalFailure {
-        api_id: state.next_api_id(),
-        error: types::CurrentLiveRetrievalFailureError::Failed,
-    }
-}
-
-/// A queued member action's 202 (the spec gives only an example of it).
-pub(super) fn accepted(state: &State, message: &str, member_ids: &[u64]) -> Reply {
-    let ids: Vec<String> = member_ids.iter().map(u64::to_string).collect();
-    let body = json!({"message": message, "member_id": ids, "api_id": state.next_api_id()});
-    json(StatusCode::ACCEPTED, &body)
-}
-
-/// Start Recording's 200 (the spec gives only an example of it).
-pub(super) fn recording_started(state: &State) -> Reply {
-    let body = json!({"message": "async api spawned", "api_id": state.next_api_id()});
-    json(StatusCode::OK, &body)
-}
-
 /// An operation the simulator keeps no state for: its page's documented
 /// success (`generated::documented`), or 501 if the page documents none.
-pub(super) fn documented(state: &State, operation: &Operation) -> Reply {
+pub(in crate::testing) fn documented(state: &State, operation: &Operation) -> Reply {
     let Some(exchange) = crate::generated::documented::exchange(operation) else {
         let message = format!(
             "the simulator routes `{operation}` ({} {}) but its page documents no answer",

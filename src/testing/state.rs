@@ -1,39 +1,12 @@
-//! The simulator's state: the rooms and their members, what left, and the
-//! requests and faults, each under its own lock.
+//! The simulator's state: the requests and faults, the counters, and each
+//! resource's own state (the Conference family's rooms), each under its
+//! own lock.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
 
-use super::{
-    Departure, FakeMember, FakeRecording, Fault, MAX_RECORDED_BYTES, MAX_RECORDED_REQUESTS,
-    RecordedRequest,
-};
-
-#[derive(Debug)]
-pub(super) struct Room {
-    /// The room's `ConferenceUUID` in its callbacks.
-    pub(super) uuid: String,
-    pub(super) created: Instant,
-    pub(super) members: BTreeMap<u64, FakeMember>,
-    pub(super) recording: Option<FakeRecording>,
-    pub(super) failing_retrievals: u32,
-    pub(super) hidden_from_list: bool,
-}
-
-impl Room {
-    pub(super) fn new(uuid: String) -> Self {
-        Room {
-            uuid,
-            created: Instant::now(),
-            members: BTreeMap::new(),
-            recording: None,
-            failing_retrievals: 0,
-            hidden_from_list: false,
-        }
-    }
-}
+use super::{Fault, MAX_RECORDED_BYTES, MAX_RECORDED_REQUESTS, RecordedRequest};
 
 /// Requests and faults under one lock, so that the n-th request recorded is
 /// the one that took the n-th fault.
@@ -71,75 +44,32 @@ impl Log {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct State {
-    pub(super) auth_id: String,
-    pub(super) auth_token: String,
-    pub(super) rooms: Mutex<BTreeMap<String, Room>>,
-    pub(super) departures: Mutex<Vec<(String, String, Departure)>>,
+pub(in crate::testing) struct State {
+    pub(in crate::testing) auth_id: String,
+    pub(in crate::testing) auth_token: String,
     pub(super) log: Mutex<Log>,
     pub(super) api_ids: AtomicU64,
-    pub(super) calls: AtomicU64,
     /// Requests received, kept or not.
     pub(super) received: AtomicUsize,
     pub(super) in_flight: AtomicUsize,
     pub(super) max_in_flight: AtomicUsize,
     /// Woken whenever `in_flight` grows.
     pub(super) arrivals: tokio::sync::Notify,
-    /// Where conference callbacks go, once set.
-    pub(super) callbacks: Mutex<Option<super::events::Callbacks>>,
-    /// Rooms created so far, for their UUIDs.
-    pub(super) rooms_created: AtomicU64,
+    /// The Conference family's rooms, members and callbacks.
+    pub(in crate::testing) conference: super::conference::Rooms,
 }
 
 impl State {
-    pub(super) fn next_api_id(&self) -> String {
+    pub(in crate::testing) fn next_api_id(&self) -> String {
         format!(
             "fake-{:08}",
             self.api_ids.fetch_add(1, Ordering::Relaxed) + 1
         )
     }
-
-    pub(super) fn rooms(&self) -> MutexGuard<'_, BTreeMap<String, Room>> {
-        lock(&self.rooms)
-    }
 }
 
 /// A poisoned lock only means another test thread panicked; the data is
 /// still what it was.
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(in crate::testing) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Records that `members` left the room `name` (its callbacks id `uuid`),
-/// and why, leaving `remaining` in it; sends their `exit` callbacks, and
-/// the room's `end` when the room itself ended.
-pub(super) fn depart(
-    state: &State,
-    room: &super::events::RoomId,
-    members: Vec<FakeMember>,
-    why: Departure,
-    remaining: usize,
-) {
-    let count = members.len();
-    for (i, member) in members.iter().enumerate() {
-        let last = remaining == 0 && i + 1 == count;
-        super::events::exited(state, room, member, last);
-    }
-    if why == Departure::RoomEnded {
-        super::events::ended(state, room);
-    }
-    let mut departures = lock(&state.departures);
-    departures.extend(
-        members
-            .into_iter()
-            .map(|m| (room.name.to_owned(), m.id, why)),
-    );
-}
-
-impl State {
-    /// A new room's `ConferenceUUID`.
-    pub(super) fn next_room_uuid(&self) -> String {
-        let n = self.rooms_created.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("fake-conf-{n:06}")
-    }
 }

@@ -1,5 +1,5 @@
 //! The conference callbacks the simulator sends once it is given a
-//! callback URL ([`FakeVobiz::send_callbacks_to`](super::FakeVobiz::send_callbacks_to)):
+//! callback URL ([`FakeVobiz::send_callbacks_to`](crate::testing::FakeVobiz::send_callbacks_to)):
 //! `start` when a room begins, `enter` and `exit` as members come and go
 //! (with the newer docs' `ConferenceMemberID`, `ConferenceFirstMember` and
 //! `ConferenceLastMember`), `end` when it ends, form-encoded POSTs signed as
@@ -7,7 +7,7 @@
 //! on its own, so, as on Vobiz, delivery order is not event order.
 
 use super::FakeMember;
-use super::state::State;
+use crate::testing::state::{State, lock};
 
 /// Where callbacks go, and how they are sent.
 #[derive(Debug)]
@@ -68,7 +68,7 @@ fn nonce() -> String {
 }
 
 fn send(state: &State, room: &RoomId, action: &str, fields: &[(&str, String)]) {
-    let callbacks = super::state::lock(&state.callbacks);
+    let callbacks = lock(&state.conference.callbacks);
     let Some(callbacks) = callbacks.as_ref() else {
         return;
     };
