@@ -28,13 +28,12 @@ use crate::{Error, call, generated};
 #[derive(Clone)]
 pub struct Client {
     api: Arc<generated::Client>,
-    auth_id: Arc<str>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("auth_id", &self.auth_id)
+            .field("auth_id", &self.auth_id())
             .field("auth_token", &crate::redact::REDACTED)
             .field("base_url", &self.base_url())
             .finish()
@@ -42,16 +41,13 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    pub(crate) fn from_parts(api: Arc<generated::Client>, auth_id: String) -> Self {
-        Client {
-            api,
-            auth_id: auth_id.into(),
-        }
+    pub(crate) fn from_parts(api: Arc<generated::Client>) -> Self {
+        Client { api }
     }
 
     /// The account this client acts for.
     pub fn auth_id(&self) -> &str {
-        &self.auth_id
+        self.api.inner.account()
     }
 
     /// The base URL requests go to, without a trailing slash.

@@ -9,7 +9,7 @@ use progenitor_runtime::{ClientHooks, Error as ApiCallError, OperationInfo};
 use tracing::Instrument;
 
 use crate::generated::{self, operations};
-use crate::transport::{Inner, PassingFailureRule};
+use crate::transport::{PassingFailureRule, Transport};
 
 /// Every resource's passing-failure rules (see `transport::PassingFailureRule`).
 #[cfg(feature = "conference")]
@@ -17,7 +17,7 @@ const PASSING_FAILURES: &[PassingFailureRule] = crate::conference::quirks::PASSI
 #[cfg(not(feature = "conference"))]
 const PASSING_FAILURES: &[PassingFailureRule] = &[];
 
-impl ClientHooks<Inner> for generated::Client {
+impl ClientHooks<Transport> for generated::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,

@@ -178,7 +178,7 @@ fn settings() -> GenerationSettings {
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::transport::Inner));
+        .with_inner_type(quote!(crate::transport::Transport));
     settings
 }
 

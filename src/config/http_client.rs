@@ -9,7 +9,7 @@ use crate::Error;
 
 impl ClientBuilder {
     /// The client for requests that may be repeated, and, when the client is
-    /// our own, one for those that may not (see `transport::Inner::unpooled`).
+    /// our own, one for those that may not (see `transport::Transport::unpooled`).
     pub(super) fn checked_http_clients(
         &self,
         base: &Url,

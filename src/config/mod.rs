@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use url::{Host, Url};
 
-use crate::transport::Inner;
+use crate::transport::Transport;
 
 mod http_client;
 use crate::{Client, Error, RetryPolicy, generated, path};
@@ -217,7 +217,7 @@ impl ClientBuilder {
             )));
         }
         let (http, unpooled) = self.checked_http_clients(&base)?;
-        let inner = Inner {
+        let inner = Transport {
             auth_id: credential("auth ID", &self.auth_id)?,
             account: self.auth_id.as_str().into(),
             redactor: crate::redact::Redactor::new(auth_token.as_bytes()),
@@ -240,7 +240,7 @@ impl ClientBuilder {
         };
         let base_url = inner.base.as_str().trim_end_matches('/').to_owned();
         let api = generated::Client::new_with_client(&base_url, http, inner);
-        Ok(Client::from_parts(Arc::new(api), self.auth_id))
+        Ok(Client::from_parts(Arc::new(api)))
     }
 
     /// Refuses a timeout, backoff or wait the timers cannot honour.

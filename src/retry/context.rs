@@ -28,7 +28,7 @@ pub(crate) struct CallReport {
     /// The operation sent, once the attempt loop has it.
     pub operation: Option<&'static Operation>,
     /// When the last attempt got no answer: why, in the words of the layer
-    /// that failed, made safe to show (see `Inner::failure_cause`).
+    /// that failed, made safe to show (see `Transport::failure_cause`).
     pub failure: Option<Arc<str>>,
     /// Vobiz's `api_id` from the last answer, where it was read: every
     /// unsuccessful answer, and successful ones of operations that change

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{Inner, PassingFailureRule, sanitize, telemetry};
+use super::{PassingFailureRule, Transport, sanitize, telemetry};
 use crate::operation::Operation;
 use crate::retry::{self, CallReport};
 
@@ -13,7 +13,7 @@ use crate::retry::{self, CallReport};
 /// error text when it is an error (see `crate::text::said_in`).
 type Said = (Option<String>, Option<String>);
 
-impl Inner {
+impl Transport {
     /// Sends `request`, retrying as the policy allows, and reports the
     /// attempts to whoever awaits the call (see [`retry::scoped`]).
     ///
@@ -103,7 +103,7 @@ impl Inner {
 
     /// The client a request goes through: the pooled one, unless the request
     /// must not be repeated or a connection already failed this call; then a
-    /// new connection (see [`Inner::unpooled`]).
+    /// new connection (see [`Transport::unpooled`]).
     fn client_for(&self, method: &reqwest::Method, connection_failed: bool) -> &reqwest::Client {
         match &self.unpooled {
             Some(unpooled) if connection_failed || !retry::is_idempotent(method) => unpooled,
@@ -115,7 +115,7 @@ impl Inner {
     /// every body byte goes through the redactor before anything reads it;
     /// an unsuccessful body is cut to [`sanitize::MAX_ERROR_BODY`] (after redaction, so
     /// no token straddles the cut), a successful one past
-    /// [`Inner::max_body`] is refused. Returns what the answer said of
+    /// [`Transport::max_body`] is refused. Returns what the answer said of
     /// itself, where it was read.
     async fn attempt(
         &self,

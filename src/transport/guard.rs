@@ -3,13 +3,13 @@
 
 use reqwest::header::{HeaderName, USER_AGENT};
 
-use super::{AUTH_ID, AUTH_TOKEN, Inner};
+use super::{AUTH_ID, AUTH_TOKEN, Transport};
 use crate::operation::Operation;
 
 /// The header progenitor's generated code adds to every request.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
-impl Inner {
+impl Transport {
     /// Refuses a request whose method or URL is not exactly its
     /// operation's, then authenticates it.
     pub(crate) fn prepare(

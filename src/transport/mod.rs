@@ -26,17 +26,19 @@ pub(crate) const AUTH_ID: HeaderName = HeaderName::from_static("x-auth-id");
 pub(crate) const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// A rule that reads a successful answer's body and says whether it is a
-/// documented passing failure, to be retried like a 503 (see
-/// `crate::quirks`). The hooks hand the attempt loop the ones that apply.
+/// documented passing failure, to be retried like a 503 (the
+/// Conference family's are in `crate::conference::quirks`). The hooks hand the attempt loop the ones that apply.
 pub(crate) type PassingFailureRule = fn(&crate::operation::Operation, &[u8]) -> bool;
 
-/// The configuration every request is sent under; held by the generated
-/// client, read by the hooks.
+/// How every request travels: the credentials, the one origin it may go
+/// to, the reqwest clients, the timeouts, the retry policy and the bounds.
+/// The generated client holds it (progenitor's `inner`), the hooks send
+/// through it.
 ///
 /// It has no public constructor: a generated client only exists inside a
 /// [`crate::Client`], so no operation runs without these hooks' checks.
 #[derive(Clone)]
-pub struct Inner {
+pub struct Transport {
     pub(crate) auth_id: HeaderValue,
     /// The same account as text: the generated builders start with it as
     /// the path's account parameter.
@@ -70,9 +72,9 @@ pub struct Inner {
     pub(crate) max_body: usize,
 }
 
-impl std::fmt::Debug for Inner {
+impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner")
+        f.debug_struct("Transport")
             .field("auth_id", &self.auth_id)
             .field("auth_token", &crate::redact::REDACTED)
             .field("base", &self.base.as_str())
@@ -80,7 +82,7 @@ impl std::fmt::Debug for Inner {
     }
 }
 
-impl Inner {
+impl Transport {
     /// The account every operation's path names unless told otherwise.
     pub(crate) fn account(&self) -> &str {
         &self.account

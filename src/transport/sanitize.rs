@@ -7,7 +7,7 @@
 use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING};
 
-use super::Inner;
+use super::Transport;
 use crate::redact::{REDACTED, Redactor};
 use crate::text::clean;
 
@@ -23,7 +23,7 @@ const SCRUB_INLINE_UP_TO: usize = 256 * 1024;
 /// What a response header whose name spells the token is called instead.
 const REDACTED_HEADER: HeaderName = HeaderName::from_static("x-vobiz-redacted");
 
-impl Inner {
+impl Transport {
     /// `body` with the token redacted; a large body is scanned off the
     /// runtime's threads, so that one answer cannot stall the others.
     pub(super) async fn scrubbed(&self, body: Bytes) -> Bytes {

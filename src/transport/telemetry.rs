@@ -27,7 +27,7 @@ pub(crate) fn operation_span(operation: &Operation, request: &reqwest::Request) 
 /// The per-attempt event, named after OpenTelemetry's HTTP conventions
 /// where they have a name. Only the status, timing and server-given id: the
 /// request (and so its headers) is never formatted. `cause` is a failure's
-/// root cause, already made safe (`Inner::failure_cause`).
+/// root cause, already made safe (`Transport::failure_cause`).
 pub(super) fn log_attempt(
     attempt: u32,
     outcome: &reqwest::Result<reqwest::Response>,
