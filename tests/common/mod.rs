@@ -459,3 +459,19 @@ pub unsafe fn trusting_a_new_certificate() -> (
         .unwrap();
     (key, roots, rt)
 }
+
+/// Everything a caller can see of an error, as text: `Display`, `Debug`,
+/// its message, `api_id` and summary, the answer's body and details, a
+/// redirect's location.
+pub fn shown(err: &vobiz::Error) -> String {
+    let mut text = format!("{err}\n{err:?}\n{:?}\n{:?}\n", err.message(), err.api_id());
+    text.push_str(&serde_json::to_string(&err.summary()).unwrap());
+    if let Some(api) = err.api_error() {
+        text.push_str(&String::from_utf8_lossy(api.body()));
+        text.push_str(&format!("{:?}", api.details()));
+    }
+    if let vobiz::Error::Redirect { location, .. } = err {
+        text.push_str(location);
+    }
+    text
+}

@@ -1,46 +1,27 @@
-//! The second adversarial review's cases, kept as a suite: a hostile server,
-//! a hostile docs page (see `codegen/tests/docs_are_text.rs` and the import
-//! tests in `xtask` and `codegen`) and a careless caller, against loopback
-//! servers. Each test is named after the promise it guards; each failed on
-//! the code before this round.
+//! What a hostile server or a careless caller sends is bounded and checked
+//! before it is used: sizes, durations, waits and deadlines, names and URLs,
+//! text shown to people, split member lists, cut-short calls, the
+//! simulator's own bounds. Each test is named after the promise it guards;
+//! each case once broke the code.
 
 mod common;
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{AUTH_ID, RawServer};
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vobiz::Error;
 use vobiz::conference::{MemberSelector, RecordingFormat};
 use vobiz::testing::{FakeVobiz, Fault};
+use vobiz::{Error, RetryPolicy};
 
 /// A token with the characters encoders change (`/`, `+`).
 const TOKEN: &str = "tok/SECRET+9-hostile";
 
 fn client(base_url: &str) -> vobiz::Client {
     common::client_as(base_url, AUTH_ID, TOKEN)
-}
-
-/// Everything a caller can see of an error, as text.
-fn shown(err: &Error) -> String {
-    let mut text = format!("{err}\n{err:?}\n{:?}\n{:?}\n", err.message(), err.api_id());
-    text.push_str(&serde_json::to_string(&err.summary()).unwrap());
-    if let Some(api) = err.api_error() {
-        text.push_str(&String::from_utf8_lossy(api.body()));
-    }
-    if let Error::Redirect { location, .. } = err {
-        text.push_str(location);
-    }
-    text
-}
-
-/// Whether `text` shows the token, or the start of it (a token cut short
-/// still gives most of it away).
-fn reveals(text: &str, token: &str) -> bool {
-    let half = &token[..token.len() / 2 + 1];
-    text.contains(token) || text.contains(half)
 }
 
 thread_local! {
@@ -86,92 +67,308 @@ fn traced<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
     (out, text)
 }
 
-const INVISIBLE: [char; 8] = [
-    '\u{202A}', '\u{200E}', '\u{2066}', '\u{061C}', '\u{200B}', '\u{2069}', '\u{FEFF}', '\u{202E}',
-];
+/// Promise: `build()` refuses what it cannot honour, and nothing panics.
+#[test]
+fn extreme_durations_are_refused_at_build() {
+    let b = || vobiz::Client::builder(AUTH_ID, TOKEN);
+    let policy = RetryPolicy::default;
+    let refused = [
+        b().operation_timeout(Duration::MAX).build(),
+        b().timeout(Duration::MAX).build(),
+        b().connect_timeout(Duration::from_secs(365 * 86_400))
+            .build(),
+        b().retry(policy().max_retry_after(Duration::MAX)).build(),
+        b().retry(
+            policy()
+                .initial_backoff(Duration::MAX)
+                .max_backoff(Duration::MAX),
+        )
+        .build(),
+    ];
+    for result in refused {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        assert!(err.to_string().contains("longer than"), "{err}");
+    }
+    b().operation_timeout(vobiz::MAX_WAIT)
+        .retry(
+            policy()
+                .max_retry_after(vobiz::MAX_WAIT)
+                .max_backoff(vobiz::MAX_WAIT),
+        )
+        .build()
+        .unwrap();
+}
+
+fn wait() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::from_millis(1)),
+        Just(Duration::from_millis(50)),
+        Just(vobiz::MAX_WAIT),
+        Just(vobiz::MAX_WAIT + Duration::from_secs(1)),
+        Just(Duration::MAX),
+    ]
+}
+
+fn retry_after() -> impl Strategy<Value = String> {
+    let far = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(253_402_300_799));
+    prop_oneof![
+        Just("0".to_owned()),
+        Just("1".to_owned()),
+        Just("18446744073709551615".to_owned()),
+        Just("99999999999999999999999".to_owned()),
+        Just("-1".to_owned()),
+        Just("1e9".to_owned()),
+        Just(far),
+        Just("Thu, 01 Jan 1970 00:00:00 GMT".to_owned()),
+        Just("soon".to_owned()),
+    ]
+}
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Promise: an invisible control a server puts inside the token (raw,
-    /// or JSON-escaped) does not hide it from redaction: not in `Display`,
-    /// `message()`, `api_id()`, a redirect's location, nor the audit and
-    /// per-attempt events.
+    /// Promise: no setting combined with any server input panics, and a
+    /// call with an operation timeout returns within it.
     #[test]
-    fn a_token_split_by_invisible_controls_never_shows(
-        at in 1..TOKEN.len() - 1,
-        control in proptest::sample::select(&INVISIBLE[..]),
-        escaped in any::<bool>(),
-        place in 0..3u8,
+    fn extreme_settings_and_hostile_retry_after_never_panic(
+        initial in wait(),
+        max_backoff in wait(),
+        max_retry_after in wait(),
+        operation in prop_oneof![Just(None), wait().prop_map(Some)],
+        attempts in prop_oneof![Just(1u32), Just(3), Just(u32::MAX)],
+        status in prop_oneof![Just(429u16), Just(503)],
+        after in retry_after(),
     ) {
-        let inside = if escaped {
-            format!("\\u{:04x}", control as u32)
-        } else {
-            control.to_string()
-        };
-        let spelled = format!("{}{inside}{}", &TOKEN[..at], &TOKEN[at..]);
-        let (err, trace) = traced(async {
-            let server = RawServer::start(common::NO_CONTENT).await;
-            match place {
-                0 => server.respond_with(400, format!(r#"{{"error":"bad {spelled}","api_id":"a"}}"#).as_bytes()),
-                1 => server.respond_with(404, format!(r#"{{"error":"no","api_id":"{spelled}"}}"#).as_bytes()),
-                _ => server.respond_with_headers(302, &[("location", &format!("https://x.example/{spelled}"))], b""),
-            }
-            client(&server.base_url()).hangup_conference("room").await.unwrap_err()
+        let h = world!(TOKEN);
+        let policy = RetryPolicy::default()
+            .max_attempts(attempts)
+            .initial_backoff(initial)
+            .max_backoff(max_backoff)
+            .max_retry_after(max_retry_after);
+        let mut builder = vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(h.server.base_url())
+            .retry(policy);
+        if let Some(operation) = operation {
+            builder = builder.operation_timeout(operation);
+        }
+        let Ok(client) = builder.build() else { return Ok(()) };
+        h.server.respond_with_headers(status, &[("retry-after", &after)], b"");
+        let bound = operation.unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
+        let started = Instant::now();
+        let outcome = h.rt.block_on(async {
+            tokio::time::timeout(bound + Duration::from_millis(300), client.hangup_conference("r")).await
         });
-        prop_assert!(!reveals(&shown(&err), TOKEN), "{}", shown(&err));
-        prop_assert!(!reveals(&trace, TOKEN), "{trace}");
+        if operation.is_some_and(|o| o <= Duration::from_secs(2)) {
+            prop_assert!(outcome.is_ok(), "outlived its operation timeout of {operation:?}");
+            prop_assert!(started.elapsed() <= bound + Duration::from_millis(300));
+        }
     }
 }
 
-/// Promise: a header whose *name* spells the token (HTTP lower-cases names,
-/// and lower-case percent-encoding makes any token a legal one) shows
-/// neither in `client.api()`'s errors nor in a success's headers.
+/// Promise: deadlines are absolute. A call retrying inside a sweep gives up
+/// at its operation timeout rather than wait out a pause that another call's
+/// 429 set past that deadline.
+///
+/// `busy` always answers 503. `slow` holds the second slot for a second, so
+/// `limited` starts late: its 429 (`Retry-After: 1`, at 1.2 s) pauses the
+/// sweep until 2.2 s, within its own deadline but past `busy`'s (2 s).
 #[tokio::test]
-async fn header_names_never_spell_the_token() {
-    let lower = "all-lowercase-token-77";
-    for (token, name) in [(TOKEN, "tok%2fsecret%2b9-hostile"), (lower, lower)] {
-        let server = RawServer::start(common::NO_CONTENT).await;
-        let c = common::client_as(&server.base_url(), AUTH_ID, token);
-        server.respond_with_headers(404, &[(name, "x")], b"");
-        let raw = c
-            .api()
-            .delete_conference()
-            .conference_name("r")
-            .send()
-            .await
-            .unwrap_err();
-        let text = format!("{raw}\n{raw:?}");
-        assert!(!text.to_ascii_lowercase().contains(name), "{text}");
-        server.respond_with_headers(200, &[(name, "x")], br#"{"api_id":"a","conferences":[]}"#);
-        let listed = c.api().list_conferences().send().await.unwrap();
-        let names: Vec<&str> = listed.headers().keys().map(|k| k.as_str()).collect();
-        assert!(!names.iter().any(|n| n.contains(name)), "{names:?}");
-        assert!(names.contains(&"x-vobiz-redacted"), "{names:?}");
-    }
+async fn a_sweep_call_never_outlives_its_operation_timeout() {
+    use futures_util::StreamExt;
+    let server = common::RouteServer::start(|path| {
+        if path.contains("/Conference/busy/") {
+            common::Answer::status(503)
+        } else if path.contains("/Conference/limited/") {
+            common::Answer::status(429)
+                .header("retry-after", "1")
+                .delay(Duration::from_millis(200))
+        } else {
+            common::Answer::status(204).delay(Duration::from_secs(1))
+        }
+    })
+    .await;
+    let fast = Duration::from_millis(50);
+    let client = vobiz::Client::builder(AUTH_ID, TOKEN)
+        .base_url(server.base_url())
+        .operation_timeout(Duration::from_secs(2))
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(1000)
+                .initial_backoff(fast)
+                .max_backoff(fast),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let sweep = client.hangup_conferences(["busy", "slow", "limited"], 2);
+    let results: Vec<_> = sweep
+        .map(|(name, outcome)| (name, outcome, started.elapsed()))
+        .collect()
+        .await;
+    let (_, outcome, at) = results.iter().find(|(name, ..)| name == "busy").unwrap();
+    assert_eq!(outcome.as_ref().unwrap_err().status(), Some(503));
+    assert!(
+        *at < Duration::from_millis(2_100),
+        "busy returned after {at:?}"
+    );
 }
 
-/// Promise: an error body is redacted before it is cut to 64 KiB, so no
-/// token straddling the cut keeps its first bytes.
+/// Promise: over-long input is invalid input, decided before any I/O, with
+/// a short message; through the wrappers and `Error::from_api` alike.
 #[tokio::test]
-async fn a_token_straddling_the_error_body_bound_is_cut_whole() {
-    const BOUND: usize = 64 * 1024;
+async fn an_over_long_name_is_invalid_input_with_a_short_message() {
     let server = RawServer::start(common::NO_CONTENT).await;
-    let c = client(&server.base_url());
-    for before_cut in [1, 4, TOKEN.len() / 2, TOKEN.len() - 1] {
-        let mut body = "x".repeat(BOUND - before_cut);
-        body.push_str(TOKEN);
-        body.push_str(&"y".repeat(100));
-        server.respond_with(500, body.as_bytes());
-        let err = c.hangup_conference("r").await.unwrap_err();
-        let kept = String::from_utf8_lossy(err.api_error().unwrap().body()).into_owned();
-        assert!(kept.len() <= BOUND, "{}", kept.len());
-        assert!(
-            !kept.ends_with(&TOKEN[..before_cut]),
-            "{before_cut}: ends {:?}",
-            &kept[kept.len() - 30..]
-        );
+    let client = client(&server.base_url());
+    for name in ["é".repeat(11_000), "x".repeat(1_000_000)] {
+        let wrapped = client.hangup_conference(&name).await.unwrap_err();
+        let raw = Error::from_api(
+            client
+                .api()
+                .delete_conference()
+                .conference_name(&name)
+                .send()
+                .await
+                .unwrap_err(),
+        )
+        .await;
+        for err in [wrapped, raw] {
+            assert!(err.is_invalid_input(), "{err:?}");
+            assert_eq!(err.attempts(), 0);
+            assert!(
+                err.to_string().len() < 200,
+                "{} bytes",
+                err.to_string().len()
+            );
+        }
     }
+    assert_eq!(server.count(), 0, "nothing reached the server");
+}
+
+/// Promise: one line, the truth. A base URL the url crate would silently
+/// change is refused, and said on one line.
+#[test]
+fn base_urls_with_whitespace_are_refused_not_changed() {
+    for url in [
+        "https://api.vobiz.ai\t.evil.example/",
+        "https://api.vobiz.ai\n.evil.example/",
+        "https://api.vobiz.ai/\r\nX-Injected: 1",
+        " https://api.vobiz.ai/",
+        "https://api.vobiz.ai/ ",
+    ] {
+        let err = vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{url:?}: {err:?}");
+        let shown = err.to_string();
+        assert!(!shown.contains(['\n', '\r', '\t']), "{shown:?}");
+    }
+}
+
+#[tokio::test]
+async fn server_messages_lose_line_and_direction_controls_and_keep_to_1_kib() {
+    let server = RawServer::start(common::NO_CONTENT).await;
+    let client = client(&server.base_url());
+    let spoof = "ok\u{2028}INFO forged line\u{2029}\u{202E}txt.exe\u{2066}x\u{2069}\r\nend";
+    let body = serde_json::json!({"error": spoof, "api_id": "a\u{202E}b"}).to_string();
+    server.respond_with(400, body.as_bytes());
+    let err = client.hangup_conference("r").await.unwrap_err();
+    assert_eq!(err.message(), Some("ok INFO forged line txt.exex  end"));
+    assert_eq!(err.api_id(), Some("ab"));
+    for long in ["x".repeat(5_000), "é".repeat(3_000), "日".repeat(2_000)] {
+        server.respond_with(
+            400,
+            serde_json::json!({"error": long}).to_string().as_bytes(),
+        );
+        let err = client.hangup_conference("r").await.unwrap_err();
+        let message = err.message().unwrap();
+        assert!(message.len() <= 1024, "{} bytes", message.len());
+        assert!(message.ends_with('…'));
+    }
+}
+
+/// A keep-alive server whose idle timer fires 2 ms after each connection's
+/// first answer: it closes the connection without reading anything more and
+/// without having said so (no `Connection: close`). A request the client
+/// writes on it in those 2 ms never reaches the server. POSTs answer 202, the
+/// rest 204. Returns its address and the number of requests it answered.
+async fn closes_after_each_answer() -> (std::net::SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let Ok(n) = stream.read(&mut buf).await else {
+                    return;
+                };
+                let answer: &[u8] = if buf[..n].starts_with(b"POST") {
+                    b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+                } else {
+                    b"HTTP/1.1 204 No Content\r\n\r\n"
+                };
+                if n == 0 {
+                    return;
+                }
+                // Counted before the answer goes out, so that a caller who
+                // has its answer always finds it counted.
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if stream.write_all(answer).await.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            });
+        }
+    });
+    (addr, answered)
+}
+
+/// Promise: stale connections lose nothing. POSTs never ride a kept-alive
+/// connection (so none is lost, even with `RetryPolicy::none()`), and a
+/// retry after a connection failure takes a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_server_closed_lose_no_request() {
+    use futures_util::StreamExt;
+    let (addr, answered) = closes_after_each_answer().await;
+    let fast = common::fast_retry();
+    let build = |policy: RetryPolicy| {
+        vobiz::Client::builder(AUTH_ID, TOKEN)
+            .base_url(format!("http://{addr}"))
+            .retry(policy)
+            .build()
+            .unwrap()
+    };
+    let (with_retries, without) = (build(fast), build(RetryPolicy::none()));
+    let names: Vec<String> = (0..300).map(|i| format!("room-{i}")).collect();
+    let sweep = with_retries
+        .hangup_conferences(names, 8)
+        .map(|(_, outcome)| outcome.map(drop));
+    let kicks = futures_util::stream::iter(0..150)
+        .map(|i| {
+            let client = if i % 2 == 0 { &with_retries } else { &without };
+            async move {
+                client
+                    .conference("room")
+                    .members("1")
+                    .kick()
+                    .await
+                    .map(drop)
+            }
+        })
+        .buffer_unordered(8);
+    let (swept, kicked): (Vec<_>, Vec<_>) = tokio::join!(sweep.collect(), kicks.collect());
+    let lost: Vec<&Error> = swept
+        .iter()
+        .chain(&kicked)
+        .filter_map(|r| r.as_ref().err())
+        .collect();
+    assert!(lost.is_empty(), "{} lost: {lost:?}", lost.len());
+    assert!(answered.load(std::sync::atomic::Ordering::SeqCst) >= 450);
 }
 
 /// A loopback server that answers every request 200 with a chunked body
@@ -500,62 +697,6 @@ async fn server_text_in_2xx_answers_is_one_line() {
         .flatten(),
     ) {
         assert!(one_line(text), "{text:?}");
-    }
-}
-
-/// Promise: tokens that contain escape sequences of their own are found
-/// however many of those escapes a server resolves or adds.
-#[tokio::test]
-async fn tokens_with_escapes_of_their_own_never_show() {
-    for (token, echoed) in [
-        ("p%41ss/word-1234", r#"p%41ss\/word-1234"#),
-        ("p%41ss/word-1234", "pAss/word-1234"),
-        (r#"pa\"ss-word-1234"#, r#"pa\\\"ss-word-1234"#),
-        ("p&#65;ss-word-1234", "p&amp;#65;ss-word-1234"),
-        ("p&#65;ss-word-1234", "pAss-word-1234"),
-    ] {
-        let server = RawServer::start(common::NO_CONTENT).await;
-        server.respond_with(
-            400,
-            format!(r#"{{"error":"bad {echoed}","api_id":"{echoed}"}}"#).as_bytes(),
-        );
-        let c = common::client_as(&server.base_url(), AUTH_ID, token);
-        let err = c.hangup_conference("r").await.unwrap_err();
-        let text = shown(&err);
-        assert!(
-            !text.contains(token) && !text.contains(echoed),
-            "{token}: {text}"
-        );
-    }
-}
-
-/// Promise: the spellings HTML allows (named references, zero-padded
-/// numbers, references without `;`) and changed white space still hide the
-/// token.
-#[tokio::test]
-async fn html_and_white_space_spellings_never_show() {
-    let spaced = "tok with space/SECRET-1";
-    for (token, echoed) in [
-        (TOKEN, "tok&sol;SECRET&plus;9-hostile".to_owned()),
-        (TOKEN, "tok&#00000047;SECRET&#x00002B;9-hostile".to_owned()),
-        (TOKEN, "tok&#47SECRET&#43;9-hostile".to_owned()),
-        (spaced, "tok\twith space/SECRET-1".to_owned()),
-        (
-            spaced,
-            "tok\\twith\\u00a0space/SECRET-1".replace("\\u00a0", " "),
-        ),
-    ] {
-        let server = RawServer::start(common::NO_CONTENT).await;
-        let body = serde_json::json!({"error": format!("bad {echoed}"), "api_id": "a"});
-        server.respond_with(400, body.to_string().as_bytes());
-        let c = common::client_as(&server.base_url(), AUTH_ID, token);
-        let err = c.hangup_conference("r").await.unwrap_err();
-        let text = shown(&err);
-        assert!(!reveals(&text, token), "{echoed}: {text}");
-        assert!(
-            err.message().is_some_and(|m| m.contains("<redacted>")),
-            "{echoed}: {text}"
-        );
     }
 }
 
