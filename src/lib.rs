@@ -130,6 +130,7 @@ mod hooks;
 pub mod invoke;
 pub mod operation;
 pub mod path;
+mod recording;
 mod redact;
 pub mod retry;
 #[cfg(feature = "serve")]
@@ -151,6 +152,7 @@ pub use config::{
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_AUTH_ID, ENV_AUTH_TOKEN, ENV_BASE_URL, MAX_WAIT,
 };
 pub use error::{ApiError, Error, ErrorSummary, TransportError};
+pub use recording::RecordingFormat;
 pub use retry::RetryPolicy;
 
 /// The client progenitor generates, as [`Client::api`] hands it out; named

@@ -34,7 +34,7 @@
 //! # Ok::<(), vobiz::Error>(())
 //! ```
 
-use crate::Error;
+use crate::{Error, RecordingFormat};
 
 /// The HTTP method Vobiz uses to fetch or call a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,25 +51,6 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
-        }
-    }
-}
-
-/// The file format of a recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FileFormat {
-    /// MP3 (the default).
-    Mp3,
-    /// WAV.
-    Wav,
-}
-
-impl FileFormat {
-    fn as_str(self) -> &'static str {
-        match self {
-            FileFormat::Mp3 => "mp3",
-            FileFormat::Wav => "wav",
         }
     }
 }
@@ -167,7 +148,7 @@ impl Tag {
         self.set(attribute, method.as_str().to_owned());
     }
 
-    fn format(&mut self, attribute: &'static str, format: FileFormat) {
+    fn format(&mut self, attribute: &'static str, format: RecordingFormat) {
         self.set(attribute, format.as_str().to_owned());
     }
 
@@ -352,7 +333,7 @@ impl Conference {
         /// match raises a digits-match callback.
         digits_match(&str) => text "digitsMatch";
         /// `recordFileFormat` (newer docs only; default mp3).
-        record_file_format(FileFormat) => format "recordFileFormat";
+        record_file_format(RecordingFormat) => format "recordFileFormat";
         /// `action` (newer docs only): XML fetched after this caller leaves;
         /// the docs say it is "not reliably invoked".
         action(&str) => url "action";
@@ -400,7 +381,7 @@ impl Record {
         /// `callbackMethod`: how `callbackUrl` is called (default POST).
         callback_method(Method) => method "callbackMethod";
         /// `fileFormat` (default mp3).
-        file_format(FileFormat) => format "fileFormat";
+        file_format(RecordingFormat) => format "fileFormat";
         /// `maxLength`: the longest recording, in seconds (at least 1).
         max_length(u32) => positive "maxLength";
         /// `action`: where the recording's details go when it ends. The

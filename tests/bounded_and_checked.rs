@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use common::{AUTH_ID, RawServer};
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vobiz::conference::{MemberSelector, RecordingFormat};
+use vobiz::RecordingFormat;
+use vobiz::conference::MemberSelector;
 use vobiz::testing::{FakeVobiz, Fault};
 use vobiz::{Error, RetryPolicy};
 

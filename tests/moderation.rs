@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vobiz::Error;
-use vobiz::conference::{Hangup, MAX_MEMBER_ID_LEN, MemberSelector, RecordingFormat};
+use vobiz::RecordingFormat;
+use vobiz::conference::{Hangup, MAX_MEMBER_ID_LEN, MemberSelector};
 use vobiz::testing::{Departure, FakeVobiz, Fault, RecordedRequest};
 
 const ROOM: &str = "weekly sync";

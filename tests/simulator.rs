@@ -127,7 +127,7 @@ async fn every_conference_operation_is_simulated() {
         if *op.op == vobiz::generated::operations::STOP_CONFERENCE_RECORDING {
             fake.client()
                 .conference("room")
-                .start_recording(vobiz::conference::RecordingFormat::Mp3, None)
+                .start_recording(vobiz::RecordingFormat::Mp3, None)
                 .await
                 .unwrap();
         }

@@ -17,7 +17,8 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use vobiz::conference::{MemberSelector, RecordingFormat};
+use vobiz::RecordingFormat;
+use vobiz::conference::MemberSelector;
 use vobiz::testing::{FakeVobiz, Fault};
 
 const TOKEN: &str = "tok/TRACE+5ecret-41d2";

@@ -4,7 +4,8 @@
 //! attribute or an element; what XML or the docs cannot carry is refused.
 
 use proptest::prelude::*;
-use vobiz::xml::{Conference, FileFormat, Method, Record, Response};
+use vobiz::RecordingFormat;
+use vobiz::xml::{Conference, Method, Record, Response};
 
 /// The `<Conference>` of a parsed document: its text and attributes.
 fn parsed(xml: &str) -> (String, Vec<(String, String)>, usize) {
@@ -111,7 +112,7 @@ fn every_documented_attribute_has_its_name() {
                 .relay_dtmf(true)
                 .digits_match("123,456")
                 .hangup_on_star(true)
-                .record_file_format(FileFormat::Wav)
+                .record_file_format(RecordingFormat::Wav)
                 .time_limit(3600)
                 .action("https://example.com/after")
                 .method(Method::Get),

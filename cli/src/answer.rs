@@ -4,7 +4,8 @@
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use vobiz::xml::{Conference, FileFormat, Method, Record, Response};
+use vobiz::RecordingFormat;
+use vobiz::xml::{Conference, Method, Record, Response};
 
 use crate::output::{Failure, Out};
 
@@ -108,20 +109,11 @@ pub enum AudioFormat {
     Wav,
 }
 
-impl From<AudioFormat> for FileFormat {
+impl From<AudioFormat> for RecordingFormat {
     fn from(format: AudioFormat) -> Self {
         match format {
-            AudioFormat::Mp3 => FileFormat::Mp3,
-            AudioFormat::Wav => FileFormat::Wav,
-        }
-    }
-}
-
-impl From<AudioFormat> for vobiz::conference::RecordingFormat {
-    fn from(format: AudioFormat) -> Self {
-        match format {
-            AudioFormat::Mp3 => vobiz::conference::RecordingFormat::Mp3,
-            AudioFormat::Wav => vobiz::conference::RecordingFormat::Wav,
+            AudioFormat::Mp3 => RecordingFormat::Mp3,
+            AudioFormat::Wav => RecordingFormat::Wav,
         }
     }
 }
@@ -172,7 +164,7 @@ impl ConferenceArgs {
         let c = given(c, self.digits_match.as_deref(), Conference::digits_match);
         let c = given(
             c,
-            self.record_file_format.map(FileFormat::from),
+            self.record_file_format.map(RecordingFormat::from),
             Conference::record_file_format,
         );
         let c = given(c, self.action.as_deref(), Conference::action);

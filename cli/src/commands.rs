@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use vobiz::Client;
-use vobiz::conference::{Hangup, MemberSelector, RecordingFormat};
+use vobiz::RecordingFormat;
+use vobiz::conference::{Hangup, MemberSelector};
 
 use crate::output::{self, Failure, Out, shown};
 use crate::{HangupArgs, MemberAction, MembersArgs, Notice, RecordAction, RecordArgs};

@@ -33,4 +33,4 @@ mod sweep;
 pub use details::{ConferenceDetails, MemberDetails};
 pub use hangup::Hangup;
 pub use members::{MAX_MEMBER_ID_LEN, MemberOutcome, MemberSelector, Members};
-pub use room::{Conference, RecordingFormat};
+pub use room::Conference;

@@ -5,7 +5,7 @@ use super::{ConferenceDetails, Hangup};
 use crate::accepted::Accepted;
 use crate::generated::types;
 use crate::text::shorten;
-use crate::{Client, Error, call};
+use crate::{Client, Error, RecordingFormat, call};
 use std::sync::Arc;
 
 /// A conference room by name; from [`Client::conference`]. Cheap to clone,
@@ -25,17 +25,6 @@ use std::sync::Arc;
 pub struct Conference {
     client: Client,
     name: Arc<str>,
-}
-
-/// The file format of a conference recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum RecordingFormat {
-    /// MP3 (Vobiz's default).
-    #[default]
-    Mp3,
-    /// WAV.
-    Wav,
 }
 
 impl Client {
