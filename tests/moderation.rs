@@ -174,6 +174,8 @@ async fn the_failed_answer_that_persists_is_its_own_error() {
     assert!(!err.is_not_found());
     assert!(err.is_retryable());
     assert_eq!(err.status(), Some(200));
+    // The server's word, kept from what the transport read of the answer.
+    assert_eq!(err.message(), Some("failed"), "{err:?}");
     assert_eq!(err.attempts(), 3);
     assert!(
         err.api_id().is_some_and(|id| id.starts_with("fake-")),

@@ -96,11 +96,8 @@ impl Conference {
                 status: Some(status.as_u16()),
                 message,
             }),
-            failure @ types::GetConferenceResponse::CurrentLiveRetrievalFailure { .. } => {
-                // The typed answer is all that is left of the body: the
-                // error is read from it as the spec types it.
-                let body = serde_json::to_vec(&failure).unwrap_or_default();
-                let api_error = crate::ApiError::from_parts(status, &headers, &body);
+            types::GetConferenceResponse::CurrentLiveRetrievalFailure { .. } => {
+                let api_error = crate::ApiError::from_report(status, &headers, &report);
                 Err(Error::PassingFailure(api_error).with_report(report))
             }
         }

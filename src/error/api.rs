@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::after;
+use crate::retry::CallReport;
 use crate::text::{clean, error_message, field_text};
 
 /// What the server said in an unsuccessful response.
@@ -65,6 +66,24 @@ impl ApiError {
         };
         error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
         error.0.body = Bytes::copy_from_slice(body);
+        error
+    }
+
+    /// The error an answer made, from what the transport read of it (its
+    /// `api_id` and error text), once its body has been decoded into a
+    /// typed value and is gone: a documented passing failure the spec
+    /// types as a success.
+    pub(crate) fn from_report(
+        status: StatusCode,
+        headers: &HeaderMap,
+        report: &CallReport,
+    ) -> Self {
+        let mut error = ApiError(Box::new(Fields {
+            message: report.reason.as_deref().map(str::to_owned),
+            api_id: report.api_id.as_deref().map(str::to_owned),
+            ..Self::empty(status)
+        }));
+        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
         error
     }
 
