@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::traced::traced;
 use common::{AUTH_ID, RawServer};
 use proptest::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,54 +18,10 @@ use vobiz::conference::MemberSelector;
 use vobiz::testing::{FakeVobiz, Fault};
 use vobiz::{Error, RetryPolicy};
 
-/// A token with the characters encoders change (`/`, `+`).
-const TOKEN: &str = "tok/SECRET+9-hostile";
+const TOKEN: &str = common::HOSTILE_TOKEN;
 
 fn client(base_url: &str) -> vobiz::Client {
     common::client_as(base_url, AUTH_ID, TOKEN)
-}
-
-thread_local! {
-    /// What the global subscriber formatted on this thread.
-    static TRACE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Writes into this thread's [`TRACE`].
-struct ThreadSink;
-
-impl Write for ThreadSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        TRACE.with(|t| t.borrow_mut().extend_from_slice(buf));
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Everything emitted at TRACE (ours, reqwest's and hyper's) while `f`
-/// runs on a current-thread runtime, as text. One global subscriber for the
-/// whole binary, writing per thread: scoped subscribers coming and going in
-/// parallel tests make tracing's callsite cache drop events.
-fn traced<T>(f: impl std::future::Future<Output = T>) -> (T, String) {
-    static GLOBAL: std::sync::Once = std::sync::Once::new();
-    GLOBAL.call_once(|| {
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(|| ThreadSink)
-            .init();
-    });
-    TRACE.with(|t| t.borrow_mut().clear());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let out = rt.block_on(f);
-    drop(rt);
-    let text =
-        TRACE.with(|t| String::from_utf8_lossy(&std::mem::take(&mut *t.borrow_mut())).into_owned());
-    (out, text)
 }
 
 /// Promise: `build()` refuses what it cannot honour, and nothing panics.

@@ -5,6 +5,7 @@ pub mod documented;
 pub mod ops;
 pub mod scratch;
 pub mod spelling;
+pub mod traced;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -475,3 +476,7 @@ pub fn shown(err: &vobiz::Error) -> String {
     }
     text
 }
+
+/// The adversarial suites' token: it has the characters encoders change
+/// (`/`, `+`).
+pub const HOSTILE_TOKEN: &str = "tok/SECRET+9-hostile";
