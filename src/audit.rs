@@ -118,9 +118,7 @@ impl Watched {
         account: &std::sync::Arc<str>,
         base_path: &str,
     ) -> Option<Self> {
-        let audited = operation.changes_state()
-            && tracing::enabled!(target: "vobiz::audit", tracing::Level::INFO);
-        audited.then(|| {
+        operation.is_audited().then(|| {
             let path = request.url().path();
             let path = path
                 .strip_prefix(base_path.trim_end_matches('/'))

@@ -157,7 +157,7 @@ impl Transport {
         let passing = success && passing_failures.iter().any(|is| is(operation, &body));
         // A success's id is read only where the audit trail keeps it.
         let failed = !success || passing;
-        let said = if failed || operation.changes_state() {
+        let said = if failed || operation.is_audited() {
             crate::text::said_in(&body, failed)
         } else {
             Said::default()
