@@ -29,8 +29,9 @@ pub enum Hangup {
 
 impl Hangup {
     /// The outcome's name for machines: `"ended"`, `"not_active"` or
-    /// `"gone_after_retry"`. JSON and the audit log's events use it, so
-    /// the two always agree.
+    /// `"gone_after_retry"`, as JSON output shows it. (The audit trail
+    /// words every operation alike: `applied`, `not_found`,
+    /// `gone_after_retry`; see the crate docs.)
     pub const fn as_str(self) -> &'static str {
         match self {
             Hangup::Ended => "ended",

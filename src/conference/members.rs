@@ -192,7 +192,7 @@ pub struct Members {
 }
 
 /// One member call, by the generated operation it sends: its `static`
-/// (for the audit) and its method.
+/// (for the `not_sent` audit events) and its method.
 macro_rules! member_action {
     ($(#[$doc:meta])* $name:ident, $op:ident, $generated:ident) => {
         $(#[$doc])*
