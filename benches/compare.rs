@@ -12,6 +12,8 @@
 //! --smoke` (what CI runs; timing on a shared machine is too noisy to gate
 //! on).
 
+mod common;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::Command;
@@ -105,17 +107,7 @@ struct Clients {
 impl Clients {
     fn new(addr: SocketAddr) -> Self {
         let base = format!("http://{addr}");
-        // Configured as a careful hand-written client would be, and as ours
-        // is: no redirects, the same User-Agent and the same timeouts (a
-        // timeout costs a timer per request; leaving it out of (a) only
-        // would measure that choice, not this crate).
-        let raw = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(vobiz::DEFAULT_USER_AGENT)
-            .timeout(vobiz::DEFAULT_TIMEOUT)
-            .connect_timeout(vobiz::DEFAULT_CONNECT_TIMEOUT)
-            .build()
-            .unwrap();
+        let raw = common::raw_client();
         let vobiz = vobiz::Client::builder(AUTH_ID, TOKEN)
             .base_url(&base)
             .build()

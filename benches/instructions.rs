@@ -17,6 +17,8 @@
 //! nothing else, so that its own cost stays small and the same for every
 //! caller.
 
+mod common;
+
 use std::process::Command;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -138,15 +140,7 @@ struct Callers {
 
 impl Callers {
     fn new(base: String) -> Self {
-        // As the wall-clock benchmark's: configured as a careful
-        // hand-written client would be, and as ours is.
-        let raw = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(vobiz::DEFAULT_USER_AGENT)
-            .timeout(vobiz::DEFAULT_TIMEOUT)
-            .connect_timeout(vobiz::DEFAULT_CONNECT_TIMEOUT)
-            .build()
-            .unwrap();
+        let raw = common::raw_client();
         let vobiz = vobiz::Client::builder(AUTH_ID, TOKEN)
             .base_url(&base)
             .build()
