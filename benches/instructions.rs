@@ -12,16 +12,14 @@
 //! process's start, the runtime's and the clients' set-up and the warm-up
 //! cancel out.
 //!
-//! The responder reads each request head (and a body its
-//! `content-length` announces) and answers a fixed response, parsing
+//! The responder (`common::respond`) reads each request head (and a body
+//! its `content-length` announces) and answers a fixed response, parsing
 //! nothing else, so that its own cost stays small and the same for every
 //! caller.
 
 mod common;
 
 use std::process::Command;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const AUTH_ID: &str = "MA_BENCH0001";
 const TOKEN: &str = "bench-token";
@@ -83,52 +81,6 @@ impl Case {
         )
         .into_bytes()
     }
-}
-
-/// Answers `case`'s response to every request on every connection.
-async fn respond(listener: tokio::net::TcpListener, case: Case) {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            return;
-        };
-        let _ = stream.set_nodelay(true);
-        let answer = case.answer();
-        tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(4096);
-            let mut chunk = [0u8; 4096];
-            loop {
-                // One request: its head, then the body it announces.
-                let head_end = loop {
-                    if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        break at + 4;
-                    }
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                };
-                let body = content_length(&buf[..head_end]);
-                while buf.len() < head_end + body {
-                    match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                buf.drain(..head_end + body);
-                if stream.write_all(&answer).await.is_err() {
-                    return;
-                }
-            }
-        });
-    }
-}
-
-fn content_length(head: &[u8]) -> usize {
-    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
-    head.split("\r\n")
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 struct Callers {
@@ -246,7 +198,7 @@ fn child(case: Case, caller: usize, calls: usize) {
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(respond(listener, case));
+        tokio::spawn(common::respond(listener, case.answer()));
         let callers = Callers::new(base);
         for _ in 0..WARM_UP + calls {
             callers.call(case, caller).await;
