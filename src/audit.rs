@@ -181,13 +181,7 @@ impl Watched {
 impl Drop for Watched {
     fn drop(&mut self) {
         if !self.done {
-            let report = CallReport::default();
-            let ended = Ended {
-                outcome: AuditOutcome::Cancelled,
-                report: &report,
-                error_type: None,
-            };
-            record(&self.call(), &ended);
+            record_unanswered(&self.call(), AuditOutcome::Cancelled);
         }
     }
 }
@@ -207,19 +201,25 @@ pub(crate) fn not_sent(
         };
         value.map(|v| crate::path::encode_segment(&v))
     });
-    let report = CallReport::default();
     let call = Audited {
         operation,
         account,
         url_path: &path,
         subject: &subject(operation, &path),
     };
+    record_unanswered(&call, AuditOutcome::NotSent);
+}
+
+/// Writes the event for a call that got no answer of its own: nothing to
+/// report but its outcome.
+fn record_unanswered(call: &Audited, outcome: AuditOutcome) {
+    let report = CallReport::default();
     let ended = Ended {
-        outcome: AuditOutcome::NotSent,
+        outcome,
         report: &report,
         error_type: None,
     };
-    record(&call, &ended);
+    record(call, &ended);
 }
 
 /// The operation's path parameters in `path` (relative to the base URL,

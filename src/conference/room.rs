@@ -72,11 +72,8 @@ impl Conference {
     pub async fn details(&self) -> Result<ConferenceDetails, Error> {
         let api = self.client.api();
         let operation = api.get_conference().conference_name(&*self.name).send();
-        let (result, report) = crate::retry::scoped(operation).await;
-        let answer = match result {
-            Ok(answer) => answer,
-            Err(e) => return Err(Error::from_call(e, report).await),
-        };
+        let (result, report) = call::reporting(operation).await;
+        let answer = result?;
         let (status, headers) = (answer.status(), answer.headers().clone());
         match answer.into_inner() {
             types::GetConferenceResponse::ConferenceDetails {
