@@ -133,6 +133,7 @@ pub mod path;
 mod recording;
 mod redact;
 pub mod retry;
+mod said;
 #[cfg(feature = "serve")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub mod serve;

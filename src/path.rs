@@ -36,24 +36,44 @@
 pub fn encode_segment(value: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.extend([
-                '%',
-                char::from(HEX[usize::from(b >> 4)]),
-                char::from(HEX[usize::from(b & 15)]),
-            ]);
+    // Runs of unreserved bytes are copied whole: names are mostly that.
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| !is_unreserved(b)) {
+        // `at` follows ASCII (or is 0), so it is a character boundary.
+        let (run, escaped) = rest.split_at(at);
+        out.push_str(run);
+        let mut chars = escaped.chars();
+        if let Some(c) = chars.next() {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                out.extend([
+                    '%',
+                    char::from(HEX[usize::from(b >> 4)]),
+                    char::from(HEX[usize::from(b & 15)]),
+                ]);
+            }
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     out
 }
 
 /// RFC 3986's unreserved characters: the only bytes sent as they are.
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    UNRESERVED[usize::from(b)]
 }
+
+/// [`is_unreserved`] as a table: it is asked of every byte of every path.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
 
 /// Why a value cannot be a whole path segment, if it cannot.
 ///
@@ -92,18 +112,30 @@ pub fn check_path(
 }
 
 fn matches_segments(path: &str, segments: &[Option<&str>]) -> bool {
-    // A byte-predicate split: these segments are a few bytes long, and a
-    // `memchr`-based search costs more than the comparison on every request.
-    let mut actual = path.as_bytes().split(|&b| b == b'/');
-    let mut expected = segments.iter();
-    loop {
-        match (actual.next(), expected.next()) {
-            (None, None) => return true,
-            (Some(a), Some(None)) if is_encoded_segment(a) => {}
-            (Some(a), Some(Some(e))) if a == e.as_bytes() => {}
-            _ => return false,
+    // One pass, front to back: a literal segment is one comparison, a
+    // parameter's one scan of its bytes, and `/` must come between them.
+    let mut rest = path.as_bytes();
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            match rest.split_first() {
+                Some((b'/', after)) => rest = after,
+                _ => return false,
+            }
         }
+        let len = match segment {
+            Some(literal) if rest.starts_with(literal.as_bytes()) => literal.len(),
+            Some(_) => return false,
+            None => {
+                let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+                if !is_encoded_segment(&rest[..len]) {
+                    return false;
+                }
+                len
+            }
+        };
+        rest = &rest[len..];
     }
+    rest.is_empty()
 }
 
 /// A non-empty segment that [`encode_segment`] could have produced and that

@@ -4,8 +4,6 @@
 //! [`one_line`] is the same rule for a program's own messages (the `vobiz`
 //! command line's errors go through it), so there is one.
 
-use serde_json::Value;
-
 /// At most this much of a server's text is kept.
 const MAX_MESSAGE: usize = 1024;
 
@@ -16,20 +14,26 @@ const MAX_MESSAGE: usize = 1024;
 /// a log line nor turn text around on screen.
 pub(crate) fn clean(text: &str) -> Option<String> {
     const ELLIPSIS: char = '…';
-    let mut out = String::new();
-    let mut chars = text.trim().chars().filter(|c| !is_invisible(*c)).peekable();
-    while let Some(c) = chars.next() {
-        let c = if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+    // Most text is short printable ASCII, which has nothing to replace or
+    // drop (every character this changes is a control or non-ASCII).
+    let trimmed = text.trim();
+    if trimmed.len() <= MAX_MESSAGE && trimmed.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        return (!trimmed.is_empty()).then(|| trimmed.to_owned());
+    }
+    let mut out = String::with_capacity(trimmed.len().min(MAX_MESSAGE));
+    let shown = trimmed.chars().filter(|c| !is_invisible(*c)).map(|c| {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
             ' '
         } else {
             c
-        };
-        let room = if chars.peek().is_some() {
-            MAX_MESSAGE - ELLIPSIS.len_utf8()
-        } else {
-            MAX_MESSAGE
-        };
-        if out.len() + c.len_utf8() > room {
+        }
+    });
+    for c in shown {
+        if out.len() + c.len_utf8() > MAX_MESSAGE {
+            // It does not fit: make room for the mark that says so.
+            while out.len() + ELLIPSIS.len_utf8() > MAX_MESSAGE {
+                out.pop();
+            }
             out.push(ELLIPSIS);
             break;
         }
@@ -68,31 +72,61 @@ pub(crate) fn shorten(value: &str) -> String {
     }
 }
 
-/// The `api_id` of a JSON body, and its error text if `error` is set,
-/// each as it may be shown.
-pub(crate) fn said_in(body: &[u8], error: bool) -> (Option<String>, Option<String>) {
-    let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        return (None, None);
-    };
-    let message = error.then(|| error_message(&json)).flatten();
-    (field_text(json.get("api_id")), message)
-}
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
 
-/// The error text of a JSON error body, in either shape Vobiz's pages
-/// show: `{"error": {"message": ...}}`, or `{"error": ...}` or
-/// `{"message": ...}` at the top.
-pub(crate) fn error_message(json: &Value) -> Option<String> {
-    match json.get("error").filter(|e| e.is_object()) {
-        Some(nested) => field_text(nested.get("message")),
-        None => field_text(json.get("error")).or_else(|| field_text(json.get("message"))),
+    use super::{MAX_MESSAGE, clean};
+
+    /// What `clean` shows of `text` when nothing has to be cut.
+    fn shown(text: &str) -> String {
+        text.trim()
+            .chars()
+            .filter(|c| !super::is_invisible(*c))
+            .map(|c| {
+                if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .trim()
+            .to_owned()
     }
-}
 
-/// A JSON value as one clean line of text; `null` and absence are `None`.
-pub(crate) fn field_text(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(s) => clean(s),
-        Value::Null => None,
-        other => clean(&other.to_string()),
+    /// Plain ASCII (the quick path), controls, invisibles, separators and
+    /// wide characters, around the bound.
+    fn text() -> impl Strategy<Value = String> {
+        let c = prop_oneof![
+            8 => proptest::char::range(' ', '~'),
+            1 => proptest::char::range('\0', '\u{1f}'),
+            1 => prop::sample::select(vec!['\u{200B}', '\u{202E}', '\u{2028}', '\u{FEFF}', '\u{85}']),
+            1 => prop::sample::select(vec!['é', '€', '😀']),
+        ];
+        prop_oneof![
+            proptest::collection::vec(proptest::char::range(' ', '~'), 1015..1030),
+            proptest::collection::vec(c, 0..1100),
+        ]
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn shows_all_that_fits_and_marks_a_cut(text in text()) {
+            let full = shown(&text);
+            match clean(&text) {
+                None => prop_assert!(full.is_empty()),
+                Some(out) if full.len() <= MAX_MESSAGE => prop_assert_eq!(out, full),
+                Some(out) => {
+                    let kept = out.strip_suffix('…').expect("a cut is marked");
+                    prop_assert!(out.len() <= MAX_MESSAGE, "{} bytes", out.len());
+                    prop_assert!(full.starts_with(kept.trim_end()));
+                    // Cut only as far as the mark needs (a wide character
+                    // may take up to 4 bytes with it).
+                    prop_assert!(kept.len() + 3 + 4 > MAX_MESSAGE, "{} bytes kept", kept.len());
+                }
+            }
+        }
     }
 }

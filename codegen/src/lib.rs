@@ -12,6 +12,7 @@ mod examples;
 mod interface;
 mod normalize;
 pub mod semver;
+mod wire;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -247,6 +248,7 @@ pub fn generate_with_notes(
     let mut client: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
     interface::shape(&mut client, &ops).map_err(&fail)?;
+    wire::drop_api_version(&mut client, ops.len()).map_err(&fail)?;
     let dispatch = dispatch::dispatch_module(&client, &ops).map_err(&fail)?;
     let tokens = quote!(#client);
     let documented = examples::documented_module(&ops, published);

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::after;
 use crate::retry::CallReport;
-use crate::text::{clean, error_message, field_text};
+use crate::said::Said;
+use crate::text::clean;
 
 /// What the server said in an unsuccessful response.
 ///
@@ -58,14 +59,20 @@ impl fmt::Debug for Fields {
 
 impl ApiError {
     /// Builds the error for a response from its status, headers and
-    /// (possibly truncated) body.
-    pub(crate) fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        let mut error = match serde_json::from_slice::<Value>(body) {
-            Ok(json) => Self::from_json(status, &json),
-            Err(_) => Self::from_text(status, body),
+    /// (possibly truncated) body, and what the body said if the transport
+    /// has read it already (a JSON body is parsed here otherwise).
+    pub(crate) fn from_parts(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+        said: Option<Said>,
+    ) -> Self {
+        let mut error = match said.or_else(|| Said::of_error(&body)) {
+            Some(said) => Self::from_said(status, said),
+            None => Self::from_text(status, &body),
         };
         error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
-        error.0.body = Bytes::copy_from_slice(body);
+        error.0.body = body;
         error
     }
 
@@ -109,15 +116,13 @@ impl ApiError {
         }))
     }
 
-    fn from_json(status: StatusCode, json: &Value) -> Self {
-        let text = field_text;
-        let nested = json.get("error").filter(|e| e.is_object());
+    fn from_said(status: StatusCode, said: Said) -> Self {
         ApiError(Box::new(Fields {
-            message: error_message(json),
-            code: nested.and_then(|e| text(e.get("code"))),
-            details: nested.and_then(|e| e.get("details")).cloned(),
-            api_id: text(json.get("api_id")),
-            request_id: text(json.get("requestId")).or_else(|| text(json.get("request_id"))),
+            message: said.message,
+            code: said.code,
+            details: said.details,
+            api_id: said.api_id,
+            request_id: said.request_id,
             ..Self::empty(status)
         }))
     }

@@ -2,12 +2,14 @@
 //! transport failure by its kind, a generated operation's error by what it
 //! holds.
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 
 use super::{ApiError, Error, TransportError};
 use crate::generated;
 use crate::retry::CallReport;
+use crate::said::Said;
 use crate::text::clean;
 use crate::transport::{BodyTooLarge, MAX_ERROR_BODY, read_bounded};
 
@@ -16,7 +18,8 @@ impl Error {
     pub(crate) fn from_response_parts(
         status: StatusCode,
         headers: &HeaderMap,
-        body: &[u8],
+        body: Bytes,
+        said: Option<Said>,
     ) -> Self {
         if status.is_redirection() {
             let location = headers
@@ -29,7 +32,7 @@ impl Error {
                     .unwrap_or_else(|| "(no Location header)".to_owned()),
             };
         }
-        let api = ApiError::from_parts(status, headers, body);
+        let api = ApiError::from_parts(status, headers, body, said);
         match status.as_u16() {
             401 => Error::Unauthorized(api),
             403 => Error::Forbidden(api),
@@ -96,7 +99,7 @@ impl Error {
                 .status
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::OK);
-            let api = ApiError::from_parts(status, &HeaderMap::new(), body);
+            let api = ApiError::from_parts(status, &HeaderMap::new(), body.clone(), None);
             return Error::PassingFailure(api).with_report(report);
         }
         let schema = report.operation.and_then(|op| op.answer_schema);
@@ -133,13 +136,14 @@ impl Error {
             // Generation documents no error responses, so this arm is not
             // reached by generated code; the status still decides.
             G::ErrorResponse(value) => {
-                Error::from_response_parts(value.status(), value.headers(), &[])
+                Error::from_response_parts(value.status(), value.headers(), Bytes::new(), None)
             }
-            G::UnexpectedResponse(response) => {
+            G::UnexpectedResponse(mut response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
                 let report = response.extensions().get::<CallReport>().cloned();
+                let said = response.extensions_mut().remove::<Said>();
                 let body = read_bounded(response, MAX_ERROR_BODY).await;
-                let error = Error::from_response_parts(status, &headers, &body);
+                let error = Error::from_response_parts(status, &headers, body, said);
                 match report {
                     Some(report) => error.with_attempts(report.attempts),
                     None => error,

@@ -8,10 +8,7 @@ use tokio::time::Instant;
 use super::{PassingFailureRule, Transport, sanitize, telemetry};
 use crate::operation::Operation;
 use crate::retry::{self, CallReport};
-
-/// What an answer's body said of itself: its `api_id`, and the server's
-/// error text when it is an error (see `crate::text::said_in`).
-type Said = (Option<String>, Option<String>);
+use crate::said::{self, Said};
 
 impl Transport {
     /// Sends `request`, retrying as the policy allows, and reports the
@@ -37,14 +34,19 @@ impl Transport {
         loop {
             let client = self.client_for(request.method(), connection_failed);
             // A body that cannot be cloned (a stream) is sent once.
-            let copy = request.try_clone();
+            let copy = copy_of(&request);
             let method = request.method().clone();
             self.fit_timeout(&mut request, deadline);
             report.attempts += 1;
             let started = Instant::now();
-            let (mut outcome, (api_id, reason)) = self
+            let mut outcome = self
                 .attempt(client, operation, request, passing_failures)
                 .await;
+            let said = outcome
+                .as_ref()
+                .ok()
+                .and_then(|r| r.extensions().get::<Said>());
+            let api_id = said.and_then(|s| s.api_id.clone());
             connection_failed |= outcome.is_err();
             let cause = outcome.as_ref().err().and_then(|e| self.failure_cause(e));
             let unsent = outcome.as_ref().is_err_and(retry::never_sent)
@@ -82,7 +84,7 @@ impl Transport {
             );
             let Some((wait, copy, ambiguous)) = next else {
                 report.api_id = api_id.map(Arc::from);
-                report.reason = reason.map(Arc::from);
+                report.reason = said.and_then(|s| s.message.as_deref()).map(Arc::from);
                 report.passing_failure = outcome
                     .as_ref()
                     .is_ok_and(|r| r.extensions().get::<retry::PassingFailureMark>().is_some());
@@ -115,23 +117,22 @@ impl Transport {
     /// every body byte goes through the redactor before anything reads it;
     /// an unsuccessful body is cut to [`sanitize::MAX_ERROR_BODY`] (after redaction, so
     /// no token straddles the cut), a successful one past
-    /// [`Transport::max_body`] is refused. Returns what the answer said of
-    /// itself, where it was read.
+    /// [`Transport::max_body`] is refused. What a body that was read said
+    /// of itself (see `crate::said`) travels with the answer as its
+    /// [`Said`] extension: an error's fields, a success's `api_id` where
+    /// the audit trail keeps it.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         operation: &Operation,
         request: reqwest::Request,
         passing_failures: &[PassingFailureRule],
-    ) -> (reqwest::Result<reqwest::Response>, Said) {
-        let mut response = match client.execute(request).await {
-            Ok(response) => response,
-            Err(e) => return (Err(e), Said::default()),
-        };
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut response = client.execute(request).await?;
         self.scrub_headers(response.headers_mut());
         let success = response.status().is_success();
         if success && !sanitize::has_body(&response) {
-            return (Ok(response), Said::default());
+            return Ok(response);
         }
         let head = sanitize::head_of(&response);
         let limit = if success {
@@ -140,13 +141,10 @@ impl Transport {
             sanitize::MAX_ERROR_BODY + sanitize::REDACTION_SLACK
         };
         let body = match sanitize::read_up_to(response, limit.saturating_add(1)).await {
-            (_, Some(e)) if success => return (Err(e), Said::default()),
+            (_, Some(e)) if success => return Err(e),
             (body, _) if success && body.len() > limit => {
                 let refused = reqwest::Body::wrap(sanitize::TooLargeBody(limit));
-                return (
-                    Ok(reqwest::Response::from(head.map(|()| refused))),
-                    Said::default(),
-                );
+                return Ok(reqwest::Response::from(head.map(|()| refused)));
             }
             (body, _) => body,
         };
@@ -155,18 +153,25 @@ impl Transport {
             body.truncate(sanitize::MAX_ERROR_BODY);
         }
         let passing = success && passing_failures.iter().any(|is| is(operation, &body));
-        // A success's id is read only where the audit trail keeps it.
-        let failed = !success || passing;
-        let said = if failed || operation.is_audited() {
-            crate::text::said_in(&body, failed)
+        let said = if !success || passing {
+            Said::of_error(&body)
+        } else if operation.is_audited() {
+            // A success's id is read only where the audit trail keeps it.
+            said::api_id_of(&body).map(|api_id| Said {
+                api_id: Some(api_id),
+                ..Said::default()
+            })
         } else {
-            Said::default()
+            None
         };
         let mut response = reqwest::Response::from(head.map(|()| body));
         if passing {
             response.extensions_mut().insert(retry::PassingFailureMark);
         }
-        (Ok(response), said)
+        if let Some(said) = said {
+            response.extensions_mut().insert(said);
+        }
+        Ok(response)
     }
 
     /// Shortens the attempt's timeout so it cannot outlast the operation's.
@@ -176,6 +181,25 @@ impl Transport {
             *request.timeout_mut() = Some(self.timeout.map_or(left, |t| t.min(left)));
         }
     }
+}
+
+/// A copy of `request` to send again, or `None` if its body is a stream.
+/// reqwest's `try_clone` allocates the request's extensions (twice) even
+/// when they hold nothing: on every call, for a copy that is rarely sent.
+/// A request built by the generated code carries nothing there but the
+/// timeout (reqwest keeps its extensions private; `timeout` is the one
+/// setting its `RequestBuilder` stores in them), so that is what is copied.
+fn copy_of(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 fn is_rate_limited(outcome: &reqwest::Result<reqwest::Response>) -> bool {

@@ -1,13 +1,10 @@
 //! The request guard: a request leaves only as exactly its operation's,
 //! to the configured origin, and with the credentials.
 
-use reqwest::header::{HeaderName, USER_AGENT};
+use reqwest::header::USER_AGENT;
 
 use super::{AUTH_ID, AUTH_TOKEN, Transport};
 use crate::operation::Operation;
-
-/// The header progenitor's generated code adds to every request.
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 impl Transport {
     /// Refuses a request whose method or URL is not exactly its
@@ -37,9 +34,6 @@ impl Transport {
         )
         .map_err(|e| format!("{operation}: {e}"))?;
         let headers = request.headers_mut();
-        // progenitor adds `api-version: <info.version>` to every request;
-        // Vobiz defines no such header, so it is only bytes to send and parse.
-        headers.remove(API_VERSION);
         headers.insert(AUTH_ID, self.auth_id.clone());
         headers.insert(AUTH_TOKEN, self.auth_token.clone());
         if let Some(agent) = &self.user_agent {
