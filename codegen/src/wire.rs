@@ -73,11 +73,11 @@ fn shrink_header_map(stmt: &mut syn::Stmt, dropped: usize) {
     let syn::Expr::Path(func) = &*call.func else {
         return;
     };
-    if !func
+    if func
         .path
         .segments
         .last()
-        .is_some_and(|s| s.ident == "with_capacity")
+        .is_none_or(|s| s.ident != "with_capacity")
     {
         return;
     }
