@@ -113,49 +113,53 @@ pub fn check_path(
 
 fn matches_segments(path: &str, segments: &[Option<&str>]) -> bool {
     // One pass, front to back: a literal segment is one comparison, a
-    // parameter's one scan of its bytes, and `/` must come between them.
-    let mut rest = path.as_bytes();
+    // parameter one scan of its bytes, and `/` must come between them.
+    let path = path.as_bytes();
+    let mut at = 0;
     for (i, segment) in segments.iter().enumerate() {
         if i > 0 {
-            match rest.split_first() {
-                Some((b'/', after)) => rest = after,
-                _ => return false,
+            if path.get(at) != Some(&b'/') {
+                return false;
             }
+            at += 1;
         }
-        let len = match segment {
-            Some(literal) if rest.starts_with(literal.as_bytes()) => literal.len(),
-            Some(_) => return false,
-            None => {
-                let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-                if !is_encoded_segment(&rest[..len]) {
+        let end = match segment {
+            Some(literal) => {
+                let end = at + literal.len();
+                if path.get(at..end) != Some(literal.as_bytes()) {
                     return false;
                 }
-                len
+                end
             }
+            None => match encoded_segment_end(path, at) {
+                Some(end) => end,
+                None => return false,
+            },
         };
-        rest = &rest[len..];
+        at = end;
     }
-    rest.is_empty()
+    at == path.len()
 }
 
-/// A non-empty segment that [`encode_segment`] could have produced and that
-/// no URL parser treats as a dot segment.
-fn is_encoded_segment(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3);
-                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                    return false;
-                }
-                i += 3;
+/// Where the parameter segment that starts at `start` ends (at the next
+/// `/`, or the end), if it is a non-empty segment that [`encode_segment`]
+/// could have produced and that no URL parser treats as a dot segment.
+fn encoded_segment_end(path: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    while let Some(&b) = path.get(i) {
+        match b {
+            b'/' => break,
+            b'%' if path
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                i += 3
             }
             b if is_unreserved(b) => i += 1,
-            _ => return false,
+            _ => return None,
         }
     }
-    !matches!(bytes, b"" | b"." | b"..")
+    (!matches!(&path[start..i], b"" | b"." | b"..")).then_some(i)
 }
 
 #[cfg(test)]

@@ -14,10 +14,8 @@ const MAX_MESSAGE: usize = 1024;
 /// a log line nor turn text around on screen.
 pub(crate) fn clean(text: &str) -> Option<String> {
     const ELLIPSIS: char = '…';
-    // Most text is short printable ASCII, which has nothing to replace or
-    // drop (every character this changes is a control or non-ASCII).
     let trimmed = text.trim();
-    if trimmed.len() <= MAX_MESSAGE && trimmed.bytes().all(|b| matches!(b, b' '..=b'~')) {
+    if is_shown_as_is(trimmed) {
         return (!trimmed.is_empty()).then(|| trimmed.to_owned());
     }
     let mut out = String::with_capacity(trimmed.len().min(MAX_MESSAGE));
@@ -41,6 +39,21 @@ pub(crate) fn clean(text: &str) -> Option<String> {
     }
     let out = out.trim();
     (!out.is_empty()).then(|| out.to_owned())
+}
+
+/// [`clean`] for text the caller owns: text that is shown as it is comes
+/// back without a copy.
+pub(crate) fn clean_owned(text: String) -> Option<String> {
+    if is_shown_as_is(&text) && text.trim() == text {
+        return (!text.is_empty()).then_some(text);
+    }
+    clean(&text)
+}
+
+/// Short printable ASCII: what most text is, and what [`clean`] leaves as
+/// it is (every character it changes is a control or non-ASCII).
+fn is_shown_as_is(text: &str) -> bool {
+    text.len() <= MAX_MESSAGE && text.bytes().all(|b| matches!(b, b' '..=b'~'))
 }
 
 /// `text` as one readable line: line breaks of every kind become spaces,
@@ -115,6 +128,7 @@ mod tests {
         #[test]
         fn shows_all_that_fits_and_marks_a_cut(text in text()) {
             let full = shown(&text);
+            prop_assert_eq!(super::clean_owned(text.clone()), clean(&text));
             match clean(&text) {
                 None => prop_assert!(full.is_empty()),
                 Some(out) if full.len() <= MAX_MESSAGE => prop_assert_eq!(out, full),

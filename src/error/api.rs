@@ -71,7 +71,7 @@ impl ApiError {
             Some(said) => Self::from_said(status, said),
             None => Self::from_text(status, &body),
         };
-        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
+        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now);
         error.0.body = body;
         error
     }
@@ -90,7 +90,7 @@ impl ApiError {
             api_id: report.api_id.as_deref().map(str::to_owned),
             ..Self::empty(status)
         }));
-        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now());
+        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now);
         error
     }
 

@@ -11,7 +11,7 @@ use crate::generated;
 use crate::retry::CallReport;
 use crate::said::Said;
 use crate::text::clean;
-use crate::transport::{BodyTooLarge, MAX_ERROR_BODY, read_bounded};
+use crate::transport::{BodyTooLarge, Heard, MAX_ERROR_BODY, read_bounded};
 
 impl Error {
     /// Classifies an unsuccessful response by its status.
@@ -139,10 +139,14 @@ impl Error {
                 Error::from_response_parts(value.status(), value.headers(), Bytes::new(), None)
             }
             G::UnexpectedResponse(mut response) => {
-                let (status, headers) = (response.status(), response.headers().clone());
+                let (status, headers) = (response.status(), std::mem::take(response.headers_mut()));
                 let report = response.extensions().get::<CallReport>().cloned();
-                let said = response.extensions_mut().remove::<Said>();
-                let body = read_bounded(response, MAX_ERROR_BODY).await;
+                // The transport's reading, if it read the body (it always
+                // has, unless the body is not JSON).
+                let (body, said) = match response.extensions_mut().remove::<Heard>() {
+                    Some(heard) => (heard.body, Some(heard.said)),
+                    None => (read_bounded(response, MAX_ERROR_BODY).await, None),
+                };
                 let error = Error::from_response_parts(status, &headers, body, said);
                 match report {
                     Some(report) => error.with_attempts(report.attempts),

@@ -171,7 +171,7 @@ fn next_wait(
                 StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
             )
         })
-        .and_then(|r| retry_after(r.headers(), SystemTime::now()));
+        .and_then(|r| retry_after(r.headers(), SystemTime::now));
     let wait = match asked {
         Some(wait) if wait > policy.retry_after_cap() => return None,
         Some(wait) => wait,
@@ -186,8 +186,13 @@ fn next_wait(
     }
 }
 
-/// Parses `Retry-After` as delta-seconds (of any size) or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+/// Parses `Retry-After` as delta-seconds (of any size) or an HTTP date
+/// (against `now`, asked only then: a clock read on every error answer
+/// would cost more than the rest of this).
+pub(crate) fn retry_after(
+    headers: &HeaderMap,
+    now: impl FnOnce() -> SystemTime,
+) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // More seconds than a u64 holds is still a number of seconds: far
@@ -195,7 +200,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
         return Some(value.parse().map_or(Duration::MAX, Duration::from_secs));
     }
     let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(now()).unwrap_or(Duration::ZERO))
 }
 
 /// How many times a request that never left is sent again, at most.
@@ -259,13 +264,13 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(&h, || now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
         h.insert(RETRY_AFTER, later.parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(90)));
+        assert_eq!(retry_after(&h, || now), Some(Duration::from_secs(90)));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h, now), None);
+        assert_eq!(retry_after(&h, || now), None);
         h.insert(RETRY_AFTER, "99999999999999999999999".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(Duration::MAX));
+        assert_eq!(retry_after(&h, || now), Some(Duration::MAX));
     }
 }

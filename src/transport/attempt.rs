@@ -117,10 +117,10 @@ impl Transport {
     /// every body byte goes through the redactor before anything reads it;
     /// an unsuccessful body is cut to [`sanitize::MAX_ERROR_BODY`] (after redaction, so
     /// no token straddles the cut), a successful one past
-    /// [`Transport::max_body`] is refused. What a body that was read said
-    /// of itself (see `crate::said`) travels with the answer as its
-    /// [`Said`] extension: an error's fields, a success's `api_id` where
-    /// the audit trail keeps it.
+    /// [`Transport::max_body`] is refused. A JSON body that was read
+    /// travels with the answer as its [`sanitize::Heard`] extension, with
+    /// what it said: an error's fields, a success's `api_id` where the audit
+    /// trail keeps it.
     async fn attempt(
         &self,
         client: &reqwest::Client,
@@ -134,7 +134,7 @@ impl Transport {
         if success && !sanitize::has_body(&response) {
             return Ok(response);
         }
-        let head = sanitize::head_of(&response);
+        let head = sanitize::head_of(&mut response);
         let limit = if success {
             self.max_body
         } else {
@@ -164,12 +164,16 @@ impl Transport {
         } else {
             None
         };
+        let heard = said.map(|said| sanitize::Heard {
+            body: body.clone(),
+            said,
+        });
         let mut response = reqwest::Response::from(head.map(|()| body));
         if passing {
             response.extensions_mut().insert(retry::PassingFailureMark);
         }
-        if let Some(said) = said {
-            response.extensions_mut().insert(said);
+        if let Some(heard) = heard {
+            response.extensions_mut().insert(heard);
         }
         Ok(response)
     }

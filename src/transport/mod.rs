@@ -17,7 +17,7 @@ mod guard;
 mod sanitize;
 mod telemetry;
 
-pub(crate) use sanitize::{BodyTooLarge, MAX_ERROR_BODY, read_bounded};
+pub(crate) use sanitize::{BodyTooLarge, Heard, MAX_ERROR_BODY, read_bounded};
 pub(crate) use telemetry::{operation_span, transport_error_type};
 
 /// `X-Auth-ID`, Vobiz's account header.

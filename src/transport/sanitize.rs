@@ -95,18 +95,36 @@ impl Transport {
     }
 }
 
+/// A body the transport read, redacted and bounded, with what it said of
+/// itself (see `crate::said`): the extension of an answer whose JSON body
+/// was read (every error's, a success's where the audit trail keeps its
+/// `api_id`), so that neither the error made from it nor the audit reads
+/// the answer again.
+#[derive(Clone)]
+pub(crate) struct Heard {
+    pub(crate) body: Bytes,
+    pub(crate) said: crate::said::Said,
+}
+
 /// Whether a successful answer carries a body to read.
 pub(super) fn has_body(response: &reqwest::Response) -> bool {
     response.status() != reqwest::StatusCode::NO_CONTENT && response.content_length() != Some(0)
 }
 
-/// A response's status, version and headers, for a copy with a body read
-/// here (its length headers go: the new body sets its own).
-pub(super) fn head_of(response: &reqwest::Response) -> http::Response<()> {
-    let mut head = http::Response::new(());
+/// A response's status, version, URL and headers (taken: what is left of
+/// it is read for its body), for a copy with a body read here (its length
+/// headers go: the new body sets its own).
+pub(super) fn head_of(response: &mut reqwest::Response) -> http::Response<()> {
+    use reqwest::ResponseBuilderExt;
+    // Through the builder's `url`: without it, reqwest makes the copy's
+    // URL by parsing a placeholder, which costs more than the rest of this.
+    let mut head = http::Response::builder()
+        .url(response.url().clone())
+        .body(())
+        .unwrap_or_default();
     *head.status_mut() = response.status();
     *head.version_mut() = response.version();
-    *head.headers_mut() = response.headers().clone();
+    *head.headers_mut() = std::mem::take(response.headers_mut());
     head.headers_mut().remove(CONTENT_LENGTH);
     head.headers_mut().remove(TRANSFER_ENCODING);
     head
