@@ -45,6 +45,10 @@ use escapes::escape_at;
 /// What replaces the token.
 pub(crate) const REDACTED: &str = "<redacted>";
 
+/// Text up to this long is first checked for the first byte of a
+/// spelling before that spelling is searched for.
+const SHORT_TEXT: usize = 256;
+
 /// How many layers of encoding are looked through.
 const LAYERS: usize = 3;
 
@@ -124,8 +128,17 @@ impl Redactor {
                 text
             };
             // A spelling longer than the text cannot be in it (most
-            // header values are shorter than a token).
-            for finder in finders.iter().filter(|f| f.needle().len() <= text.len()) {
+            // header values are shorter than a token), nor one whose first
+            // byte it lacks: for short text, one `memchr` settles most of
+            // them, where setting up the substring search costs more.
+            let could_hold = |needle: &[u8]| {
+                needle.len() <= text.len()
+                    && (text.len() > SHORT_TEXT
+                        || needle
+                            .first()
+                            .is_some_and(|&b| memchr::memchr(b, text).is_some()))
+            };
+            for finder in finders.iter().filter(|f| could_hold(f.needle())) {
                 for at in finder.find_iter(text) {
                     found(at..at + finder.needle().len());
                 }
