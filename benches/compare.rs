@@ -7,7 +7,8 @@
 //!
 //! Full run: `cargo bench --bench compare`; with `-- --check` it also exits
 //! non-zero when a target is missed (median latency ratio to (a) at most
-//! 1.08, 1.05 against the same-thread server, throughput ratio at least
+//! 1.08; against the same-thread server 1.06 for (b) and 1.08 for (c), the
+//! instruction counts' targets; throughput ratio at least
 //! 0.93, the bulk sweep's peak RSS under 64 MiB). Quick check that it works: `cargo test --bench compare --
 //! --smoke` (what CI runs; timing on a shared machine is too noisy to gate
 //! on).
@@ -373,16 +374,19 @@ fn misses(
     bulk: &Bulk,
 ) -> Vec<String> {
     const MAX_LATENCY_RATIO: f64 = 1.08;
-    const MAX_LOCAL_RATIO: f64 = 1.05;
+    // Against the same-thread responder, the instruction counts' targets
+    // for (b) and (c) (benches/instructions.rs), which time can only show
+    // with noise added.
+    const MAX_LOCAL_RATIO: [f64; 3] = [1.0, 1.06, 1.08];
     const MIN_THROUGHPUT_RATIO: f64 = 0.93;
     const MAX_PEAK_KB: u64 = 64 * 1024;
     let mut misses = Vec::new();
     for variant in 1..3 {
         let ratio = local[variant].0.as_secs_f64() / local[0].0.as_secs_f64();
-        if ratio > MAX_LOCAL_RATIO {
+        if ratio > MAX_LOCAL_RATIO[variant] {
             misses.push(format!(
-                "{}: same-thread median latency ratio {ratio:.3} > {MAX_LOCAL_RATIO}",
-                NAMES[variant]
+                "{}: same-thread median latency ratio {ratio:.3} > {}",
+                NAMES[variant], MAX_LOCAL_RATIO[variant]
             ));
         }
         let ratio = lat[variant].0.as_secs_f64() / lat[0].0.as_secs_f64();
