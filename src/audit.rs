@@ -90,9 +90,9 @@ fn record(call: &Audited, ended: &Ended) {
         vobiz.outcome = ended.outcome.as_str(),
         http.response.status_code = report.status,
         vobiz.attempts = report.attempts,
-        vobiz.api_id = report.api_id.as_deref(),
+        vobiz.api_id = report.api_id(),
         error.type = ended.error_type.as_deref(),
-        vobiz.error = report.failure.as_deref().or(report.reason.as_deref()).filter(|_| failed),
+        vobiz.error = report.failure.as_deref().or(report.reason()).filter(|_| failed),
         "vobiz audit"
     );
 }

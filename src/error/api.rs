@@ -1,6 +1,7 @@
 //! [`ApiError`]: what the server said in an unsuccessful response.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -29,11 +30,9 @@ pub struct ApiError(Box<Fields>);
 #[derive(Clone, PartialEq)]
 struct Fields {
     status: u16,
-    message: Option<String>,
-    code: Option<String>,
-    details: Option<Value>,
-    api_id: Option<String>,
-    request_id: Option<String>,
+    /// What the body said: its text, code, details and ids (shared with
+    /// the call's report, which read it).
+    said: Arc<Said>,
     retry_after: Option<Duration>,
     attempts: u32,
     /// The body as received: at most [`MAX_ERROR_BODY`] bytes, token redacted.
@@ -45,11 +44,11 @@ impl fmt::Debug for Fields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")
             .field("status", &self.status)
-            .field("message", &self.message)
-            .field("code", &self.code)
-            .field("details", &self.details)
-            .field("api_id", &self.api_id)
-            .field("request_id", &self.request_id)
+            .field("message", &self.said.message)
+            .field("code", &self.said.code)
+            .field("details", &self.said.details)
+            .field("api_id", &self.said.api_id)
+            .field("request_id", &self.said.request_id)
             .field("retry_after", &self.retry_after)
             .field("attempts", &self.attempts)
             .field("body_len", &self.body.len())
@@ -60,17 +59,22 @@ impl fmt::Debug for Fields {
 impl ApiError {
     /// Builds the error for a response from its status, headers and
     /// (possibly truncated) body, and what the body said if the transport
-    /// has read it already (a JSON body is parsed here otherwise).
+    /// has read it already (a JSON body is parsed here otherwise; any other
+    /// body is the message).
     pub(crate) fn from_parts(
         status: StatusCode,
         headers: &HeaderMap,
         body: Bytes,
-        said: Option<Said>,
+        said: Option<Arc<Said>>,
     ) -> Self {
-        let mut error = match said.or_else(|| Said::of_error(&body)) {
-            Some(said) => Self::from_said(status, said),
-            None => Self::from_text(status, &body),
-        };
+        let said = said.or_else(|| Said::of_error(&body).map(Arc::new));
+        let said = said.unwrap_or_else(|| {
+            Arc::new(Said {
+                message: clean(&String::from_utf8_lossy(&body)),
+                ..Said::default()
+            })
+        });
+        let mut error = Self::from_said(status, said);
         error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now);
         error.0.body = body;
         error
@@ -85,45 +89,18 @@ impl ApiError {
         headers: &HeaderMap,
         report: &CallReport,
     ) -> Self {
-        let mut error = ApiError(Box::new(Fields {
-            message: report.reason.as_deref().map(str::to_owned),
-            api_id: report.api_id.as_deref().map(str::to_owned),
-            ..Self::empty(status)
-        }));
+        let mut error = Self::from_said(status, report.said.clone().unwrap_or_default());
         error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now);
         error
     }
 
-    fn empty(status: StatusCode) -> Fields {
-        Fields {
+    fn from_said(status: StatusCode, said: Arc<Said>) -> Self {
+        ApiError(Box::new(Fields {
             status: status.as_u16(),
-            message: None,
-            code: None,
-            details: None,
-            api_id: None,
-            request_id: None,
+            said,
             retry_after: None,
             attempts: 1,
             body: Bytes::new(),
-        }
-    }
-
-    fn from_text(status: StatusCode, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body);
-        ApiError(Box::new(Fields {
-            message: clean(&text),
-            ..Self::empty(status)
-        }))
-    }
-
-    fn from_said(status: StatusCode, said: Said) -> Self {
-        ApiError(Box::new(Fields {
-            message: said.message,
-            code: said.code,
-            details: said.details,
-            api_id: said.api_id,
-            request_id: said.request_id,
-            ..Self::empty(status)
         }))
     }
 
@@ -134,27 +111,27 @@ impl ApiError {
 
     /// The server's own error text, if it sent any (one line, at most 1 KiB).
     pub fn message(&self) -> Option<&str> {
-        self.0.message.as_deref()
+        self.0.said.message.as_deref()
     }
 
     /// The machine-readable error code of the nested body shape.
     pub fn code(&self) -> Option<&str> {
-        self.0.code.as_deref()
+        self.0.said.code.as_deref()
     }
 
     /// The `details` of the nested body shape, as sent.
     pub fn details(&self) -> Option<&Value> {
-        self.0.details.as_ref()
+        self.0.said.details.as_ref()
     }
 
     /// Vobiz's `api_id` for this call: quote it to Vobiz support.
     pub fn api_id(&self) -> Option<&str> {
-        self.0.api_id.as_deref()
+        self.0.said.api_id.as_deref()
     }
 
     /// The `requestId` of the nested body shape.
     pub fn request_id(&self) -> Option<&str> {
-        self.0.request_id.as_deref()
+        self.0.said.request_id.as_deref()
     }
 
     /// How long the server asked us to wait (`Retry-After`, seconds or HTTP date).
@@ -198,15 +175,15 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.0;
         write!(f, "HTTP {}", e.status)?;
-        if let Some(m) = &e.message {
+        if let Some(m) = &e.said.message {
             write!(f, ": {m}")?;
         }
-        if let Some(c) = &e.code {
+        if let Some(c) = &e.said.code {
             write!(f, " (code {c})")?;
         }
-        if let Some(id) = &e.api_id {
+        if let Some(id) = &e.said.api_id {
             write!(f, " [api_id {id}]")?;
-        } else if let Some(id) = &e.request_id {
+        } else if let Some(id) = &e.said.request_id {
             write!(f, " [requestId {id}]")?;
         }
         if let Some(wait) = e.retry_after {

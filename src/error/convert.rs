@@ -19,7 +19,7 @@ impl Error {
         status: StatusCode,
         headers: &HeaderMap,
         body: Bytes,
-        said: Option<Said>,
+        said: Option<std::sync::Arc<Said>>,
     ) -> Self {
         if status.is_redirection() {
             let location = headers

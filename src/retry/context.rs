@@ -15,9 +15,10 @@ use futures_util::FutureExt;
 use tokio::time::Instant;
 
 use crate::operation::Operation;
+use crate::said::Said;
 
 /// What happened over all attempts of one call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct CallReport {
     /// Requests sent (or tried).
     pub attempts: u32,
@@ -30,15 +31,26 @@ pub(crate) struct CallReport {
     /// When the last attempt got no answer: why, in the words of the layer
     /// that failed, made safe to show (see `Transport::failure_cause`).
     pub failure: Option<Arc<str>>,
-    /// Vobiz's `api_id` from the last answer, where it was read: every
-    /// unsuccessful answer, and successful ones of operations that change
-    /// state (for the audit trail).
-    pub api_id: Option<Arc<str>>,
-    /// The server's error text in the last answer, when it was an error.
-    pub reason: Option<Arc<str>>,
+    /// What the last answer's body said of itself, where it was read:
+    /// every unsuccessful answer's, and successful ones' of operations that
+    /// change state (their `api_id`, for the audit trail). Shared with the
+    /// answer and the error made from it, not copied.
+    pub said: Option<Arc<Said>>,
     /// The last answer had a success status that a quirk's rule marked as
     /// a documented failure.
     pub passing_failure: bool,
+}
+
+impl CallReport {
+    /// Vobiz's `api_id` from the last answer, where it was read.
+    pub fn api_id(&self) -> Option<&str> {
+        self.said.as_ref()?.api_id.as_deref()
+    }
+
+    /// The server's error text in the last answer, when it was an error.
+    pub fn reason(&self) -> Option<&str> {
+        self.said.as_ref()?.message.as_deref()
+    }
 }
 
 /// The context of one call.

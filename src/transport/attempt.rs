@@ -45,8 +45,8 @@ impl Transport {
             let said = outcome
                 .as_ref()
                 .ok()
-                .and_then(|r| r.extensions().get::<Said>());
-            let api_id = said.and_then(|s| s.api_id.clone());
+                .and_then(|r| r.extensions().get::<sanitize::Heard>())
+                .map(|heard| Arc::clone(&heard.said));
             connection_failed |= outcome.is_err();
             let cause = outcome.as_ref().err().and_then(|e| self.failure_cause(e));
             let unsent = outcome.as_ref().is_err_and(retry::never_sent)
@@ -79,12 +79,11 @@ impl Transport {
                 &outcome,
                 cause.as_deref(),
                 started.elapsed(),
-                api_id.as_deref(),
+                said.as_ref().and_then(|s| s.api_id.as_deref()),
                 retry_in,
             );
             let Some((wait, copy, ambiguous)) = next else {
-                report.api_id = api_id.map(Arc::from);
-                report.reason = said.and_then(|s| s.message.as_deref()).map(Arc::from);
+                report.said = said;
                 report.passing_failure = outcome
                     .as_ref()
                     .is_ok_and(|r| r.extensions().get::<retry::PassingFailureMark>().is_some());
@@ -166,7 +165,7 @@ impl Transport {
         };
         let heard = said.map(|said| sanitize::Heard {
             body: body.clone(),
-            said,
+            said: Arc::new(said),
         });
         let mut response = reqwest::Response::from(head.map(|()| body));
         if passing {

@@ -103,7 +103,7 @@ impl Transport {
 #[derive(Clone)]
 pub(crate) struct Heard {
     pub(crate) body: Bytes,
-    pub(crate) said: crate::said::Said,
+    pub(crate) said: std::sync::Arc<crate::said::Said>,
 }
 
 /// Whether a successful answer carries a body to read.
