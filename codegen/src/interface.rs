@@ -5,7 +5,7 @@
 //! (`client.list_cdrs().page(2).send()`): an added optional query parameter
 //! or body field is one more setter, where the positional style would change
 //! the method's arity. This module then edits what progenitor wrote, in two
-//! ways and nowhere else:
+//! ways (the only other edit is `wire.rs`'s, to what a request carries):
 //!
 //! - every struct with named fields in `types` is `#[non_exhaustive]`, so a
 //!   field added to an answer does not break a struct literal or an

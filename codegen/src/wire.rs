@@ -94,3 +94,69 @@ fn shrink_header_map(stmt: &mut syn::Stmt, dropped: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::drop_api_version;
+
+    /// progenitor 0.15's shape of a builder's `send`, cut down.
+    fn send(extra_header: &str) -> syn::File {
+        syn::parse_str(&format!(
+            r#"
+            fn send() {{
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity({}usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                );
+                {extra_header}
+                let request = client.client.delete(url).headers(header_map).build()?;
+            }}"#,
+            if extra_header.is_empty() { 1 } else { 2 }
+        ))
+        .unwrap()
+    }
+
+    fn text(file: &syn::File) -> String {
+        quote::quote!(#file).to_string()
+    }
+
+    #[test]
+    fn the_header_goes_and_the_map_allocates_nothing() {
+        let mut file = send("");
+        drop_api_version(&mut file, 1).unwrap();
+        let code = text(&file);
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(
+            code.contains(
+                "let header_map = :: reqwest :: header :: HeaderMap :: with_capacity (0usize)"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn the_operations_own_headers_stay() {
+        let mut file = send(r#"header_map.append("x-page", page.to_string().try_into()?);"#);
+        drop_api_version(&mut file, 1).unwrap();
+        let code = text(&file);
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(
+            code.contains(
+                "let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity (1usize)"
+            ),
+            "{code}"
+        );
+        assert!(code.contains("\"x-page\""), "{code}");
+    }
+
+    #[test]
+    fn a_shape_it_does_not_know_stops_generation() {
+        let mut file: syn::File = syn::parse_str(
+            r#"fn send() { let request = client.client.delete(url).header("api-version", "1.0").build()?; }"#,
+        )
+        .unwrap();
+        let err = drop_api_version(&mut file, 1).unwrap_err();
+        assert!(err.contains("codegen/src/wire.rs"), "{err}");
+    }
+}
