@@ -261,10 +261,16 @@ fn counted(case: usize, caller: usize, calls: usize) -> u64 {
         .unwrap_or_else(|| panic!("no instruction count in valgrind's output: {text}"))
 }
 
-/// Per call: the difference between `MANY` and `FEW` calls over their
-/// difference, so that start-up, set-up and warm-up cancel out.
+/// Per call, from counts over `MANY` and over `FEW` calls: their
+/// difference over `MANY - FEW`, so that start-up, set-up and warm-up
+/// cancel out.
+fn per_call_of(many: u64, few: u64) -> f64 {
+    many.saturating_sub(few) as f64 / (MANY - FEW) as f64
+}
+
+/// Instructions per call of `caller` in `case`.
 fn per_call(case: usize, caller: usize) -> f64 {
-    (counted(case, caller, MANY) - counted(case, caller, FEW)) as f64 / (MANY - FEW) as f64
+    per_call_of(counted(case, caller, MANY), counted(case, caller, FEW))
 }
 
 /// Prints the table; returns the ratios over their limits.
@@ -350,7 +356,7 @@ fn profile(case: usize, caller: usize) {
         many.into_iter()
             .map(|(f, n)| {
                 let base = few.get(&f).copied().unwrap_or(0);
-                (f, n.saturating_sub(base) as f64 / (MANY - FEW) as f64)
+                (f, per_call_of(n, base))
             })
             .collect::<std::collections::HashMap<_, _>>()
     };

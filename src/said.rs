@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 
 use crate::text::{clean, clean_owned};
 
-/// What an error body said, each text as it may be shown (see
-/// [`clean`]). Travels as an extension of the answer it was read from.
+/// What a body said, each text as it may be shown (see [`clean`]).
+/// Travels with the answer it was read from (`transport::Heard`), in the
+/// call's report and in the error made from it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Said {
     pub(crate) api_id: Option<String>,
@@ -42,11 +43,16 @@ impl Said {
         }
         Some(said)
     }
-}
 
-/// The `api_id` of a successful JSON answer, as it may be shown.
-pub(crate) fn api_id_of(body: &[u8]) -> Option<String> {
-    field_text(Top::of(body)?.api_id)
+    /// What a successful JSON answer said: its `api_id`, as it may be
+    /// shown; `None` without one.
+    pub(crate) fn of_success(body: &[u8]) -> Option<Said> {
+        let api_id = field_text(Top::of(body)?.api_id);
+        api_id.is_some().then(|| Said {
+            api_id,
+            ..Said::default()
+        })
+    }
 }
 
 /// The fields of a body's top level that say something of the answer;
@@ -164,7 +170,7 @@ mod tests {
         fn reads_what_the_whole_json_says(body in body()) {
             prop_assert_eq!(Said::of_error(&body), expected(&body));
             let api_id = expected(&body).and_then(|s| s.api_id);
-            prop_assert_eq!(super::api_id_of(&body), api_id);
+            prop_assert_eq!(Said::of_success(&body).and_then(|s| s.api_id), api_id);
         }
     }
 }

@@ -99,9 +99,10 @@ fn shrink_header_map(stmt: &mut syn::Stmt, dropped: usize) {
 mod tests {
     use super::drop_api_version;
 
-    /// progenitor 0.15's shape of a builder's `send`, cut down.
-    fn send(extra_header: &str) -> syn::File {
-        syn::parse_str(&format!(
+    /// progenitor 0.15's shape of a builder's `send`, cut down, with
+    /// `extra_header` appended after `api-version`, as this edit leaves it.
+    fn edited(extra_header: &str) -> String {
+        let mut file: syn::File = syn::parse_str(&format!(
             r#"
             fn send() {{
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity({}usize);
@@ -114,39 +115,26 @@ mod tests {
             }}"#,
             if extra_header.is_empty() { 1 } else { 2 }
         ))
-        .unwrap()
-    }
-
-    fn text(file: &syn::File) -> String {
-        quote::quote!(#file).to_string()
+        .unwrap();
+        drop_api_version(&mut file, 1).unwrap();
+        let code = quote::quote!(#file).to_string();
+        assert!(!code.contains("api-version"), "{code}");
+        code
     }
 
     #[test]
     fn the_header_goes_and_the_map_allocates_nothing() {
-        let mut file = send("");
-        drop_api_version(&mut file, 1).unwrap();
-        let code = text(&file);
-        assert!(!code.contains("api-version"), "{code}");
-        assert!(
-            code.contains(
-                "let header_map = :: reqwest :: header :: HeaderMap :: with_capacity (0usize)"
-            ),
-            "{code}"
-        );
+        let code = edited("");
+        let empty = "let header_map = :: reqwest :: header :: HeaderMap :: with_capacity (0usize)";
+        assert!(code.contains(empty), "{code}");
     }
 
     #[test]
     fn the_operations_own_headers_stay() {
-        let mut file = send(r#"header_map.append("x-page", page.to_string().try_into()?);"#);
-        drop_api_version(&mut file, 1).unwrap();
-        let code = text(&file);
-        assert!(!code.contains("api-version"), "{code}");
-        assert!(
-            code.contains(
-                "let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity (1usize)"
-            ),
-            "{code}"
-        );
+        let code = edited(r#"header_map.append("x-page", page.to_string().try_into()?);"#);
+        let one =
+            "let mut header_map = :: reqwest :: header :: HeaderMap :: with_capacity (1usize)";
+        assert!(code.contains(one), "{code}");
         assert!(code.contains("\"x-page\""), "{code}");
     }
 

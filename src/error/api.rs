@@ -89,9 +89,7 @@ impl ApiError {
         headers: &HeaderMap,
         report: &CallReport,
     ) -> Self {
-        let mut error = Self::from_said(status, report.said.clone().unwrap_or_default());
-        error.0.retry_after = crate::retry::retry_after(headers, SystemTime::now);
-        error
+        Self::from_parts(status, headers, Bytes::new(), report.said.clone())
     }
 
     fn from_said(status: StatusCode, said: Arc<Said>) -> Self {

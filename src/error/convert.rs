@@ -99,7 +99,9 @@ impl Error {
                 .status
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::OK);
-            let api = ApiError::from_parts(status, &HeaderMap::new(), body.clone(), None);
+            // The transport read this body already: its reading is in the report.
+            let api =
+                ApiError::from_parts(status, &HeaderMap::new(), body.clone(), report.said.clone());
             return Error::PassingFailure(api).with_report(report);
         }
         let schema = report.operation.and_then(|op| op.answer_schema);

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::{PassingFailureRule, Transport, sanitize, telemetry};
 use crate::operation::Operation;
 use crate::retry::{self, CallReport};
-use crate::said::{self, Said};
+use crate::said::Said;
 
 impl Transport {
     /// Sends `request`, retrying as the policy allows, and reports the
@@ -156,10 +156,7 @@ impl Transport {
             Said::of_error(&body)
         } else if operation.is_audited() {
             // A success's id is read only where the audit trail keeps it.
-            said::api_id_of(&body).map(|api_id| Said {
-                api_id: Some(api_id),
-                ..Said::default()
-            })
+            Said::of_success(&body)
         } else {
             None
         };
