@@ -124,6 +124,9 @@ mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "conference")))]
 pub mod conference;
 mod config;
+#[cfg(feature = "console")]
+#[cfg_attr(docsrs, doc(cfg(feature = "console")))]
+pub mod console;
 mod error;
 pub mod generated;
 mod hooks;

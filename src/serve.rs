@@ -108,6 +108,33 @@ where
     H: Fn(http::request::Parts, Result<Bytes, BodyTooLarge>) -> F + Send + Sync + 'static,
     F: Future<Output = Result<Response<Full<Bytes>>, Dropped>> + Send + 'static,
 {
+    serve_streaming(listener, limits, handler).await
+}
+
+/// [`serve_bounded`] for answers whose body is streamed (the console's
+/// event stream): the request is read within the same bounds; the answer
+/// is written as its body yields.
+#[cfg(feature = "console")]
+pub(crate) async fn serve_streaming_answers<H, F, B>(
+    listener: TcpListener,
+    limits: ServeLimits,
+    handler: H,
+) where
+    H: Fn(http::request::Parts, Result<Bytes, BodyTooLarge>) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, Dropped>> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    serve_streaming(listener, limits, handler).await
+}
+
+async fn serve_streaming<H, F, B>(listener: TcpListener, limits: ServeLimits, handler: H)
+where
+    H: Fn(http::request::Parts, Result<Bytes, BodyTooLarge>) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, Dropped>> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let handler = Arc::new(handler);
     let open = Arc::new(Mutex::new(Open::default()));
     loop {

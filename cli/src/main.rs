@@ -18,6 +18,7 @@ mod api;
 mod audit;
 mod batch;
 mod commands;
+mod console;
 mod demo;
 mod enforce;
 mod names;
@@ -95,6 +96,9 @@ enum Command {
     /// Call any operation of the API by its operationId
     /// (`vobiz api --list` lists them).
     Api(api::ApiArgs),
+    /// The moderator console in a browser (`vobiz console --simulate` to
+    /// try it; `vobiz console add-moderator NAME` to let someone in).
+    Console(console::ConsoleArgs),
 }
 
 #[derive(Args)]
@@ -320,6 +324,7 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
             action: CallbacksAction::Serve { port, public_url },
         }) => return receiver::serve(port, public_url, out).await,
         Command::Api(args) if args.lists() => return api::list(out),
+        Command::Console(args) => return console::run(args, global, out).await,
         _ => {}
     }
     let client = output::client(global)?;
@@ -333,6 +338,10 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => enforce::enforce(&client, out, args).await,
         Command::Api(args) => api::call(&client, out, args).await,
-        Command::Simulator(_) | Command::Demo | Command::Xml(_) | Command::Callbacks(_) => Ok(()),
+        Command::Simulator(_)
+        | Command::Demo
+        | Command::Xml(_)
+        | Command::Callbacks(_)
+        | Command::Console(_) => Ok(()),
     }
 }

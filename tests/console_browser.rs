@@ -1,0 +1,393 @@
+//! The moderator console in a real browser: headless Chromium (Debian's
+//! `chromium` and `chromium-driver`, which `.ci/run` installs), driven over
+//! WebDriver against the library's console on a loopback server, with the
+//! simulator behind it sending its signed callbacks. Every check is what
+//! the page showed and what the simulator received.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use tokio::io::AsyncBufReadExt;
+use vobiz::console::{Console, Store};
+use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
+
+/// The moderator the tests sign in as (a test fixture, not a secret).
+const NAME: &str = "ada";
+const PASSWORD: &str = "test-password-ada-1";
+
+/// How long anything on a page may take to appear.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+struct Harness {
+    fake: FakeVobiz,
+    base: String,
+    browser: Browser,
+    _driver: tokio::process::Child,
+    _serving: tokio::task::JoinHandle<()>,
+}
+
+async fn chromedriver() -> (tokio::process::Child, u16) {
+    let mut driver = tokio::process::Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver is not installed: apt-get install chromium chromium-driver");
+    let stdout = driver.stdout.take().expect("piped");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    while let Some(line) = lines.next_line().await.expect("chromedriver's output") {
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            let port = rest.trim_end_matches('.').trim().parse().expect("a port");
+            // Keep reading (and dropping) its output so that it never blocks.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return (driver, port);
+        }
+    }
+    panic!("chromedriver exited before it listened");
+}
+
+impl Harness {
+    /// The console (with its sign-in) on 127.0.0.1, the simulator sending
+    /// it callbacks, and a browser that has not signed in.
+    async fn start() -> Harness {
+        let fake = FakeVobiz::start().await.unwrap();
+        let store = Store::in_memory().unwrap();
+        Console::add_moderator(&store, NAME, PASSWORD).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let console = Console::builder(fake.client(), store)
+            .callbacks(FAKE_AUTH_TOKEN, &base)
+            .build()
+            .unwrap();
+        let serving = tokio::spawn(async move { console.serve(listener).await });
+        fake.send_callbacks_to(format!("{base}/callbacks")).unwrap();
+        let (driver, port) = chromedriver().await;
+        let capabilities = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1280,860"]
+            }
+        });
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let browser = ClientBuilder::new(connector)
+            .capabilities(capabilities.as_object().unwrap().clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Harness {
+            fake,
+            base,
+            browser,
+            _driver: driver,
+            _serving: serving,
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.browser
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.browser
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never showed: {e}"))
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn sign_in(&self, password: &str) {
+        self.goto("/signin").await;
+        self.find("input[name=name]")
+            .await
+            .send_keys(NAME)
+            .await
+            .unwrap();
+        self.find("input[name=password]")
+            .await
+            .send_keys(password)
+            .await
+            .unwrap();
+        self.find("[data-action=sign-in]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// The requests the simulator received that change state.
+    fn changes(&self) -> Vec<String> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect()
+    }
+
+    async fn close(self) {
+        let _ = self.browser.close().await;
+    }
+}
+
+fn quoted(name: &str) -> String {
+    name.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moderator_signs_in_and_rooms_appear_live_with_names_as_text() {
+    let h = Harness::start().await;
+    // Not signed in: the sign-in page, whatever was asked for.
+    h.goto("/audit").await;
+    h.find("input[name=password]").await;
+    assert!(
+        h.browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/signin")
+    );
+    h.sign_in("not the password").await;
+    assert!(h.text(".flash.bad").await.contains("do not match"));
+    h.sign_in(PASSWORD).await;
+    assert_eq!(h.text("[data-moderator]").await, NAME);
+
+    // The page is open; the simulator's callbacks bring a room in, with no
+    // reload.
+    h.fake.add_conference("Late Room");
+    h.fake.join("Late Room", "+15550001111");
+    h.fake.join("Late Room", "+15550002222");
+    let row = h.find("tr[data-room=\"Late Room\"]").await;
+    row.find(Locator::Css("td[data-members]")).await.unwrap();
+    let members = h.text("tr[data-room=\"Late Room\"] td[data-members]").await;
+    assert_eq!(members, "2");
+
+    // A name holding markup is shown as the text it is.
+    let markup = "<b>Bold</b> & <script>alert(1)</script>";
+    h.fake.add_conference(markup);
+    h.fake.join(markup, "+15550003333");
+    let css = format!("tr[data-room=\"{}\"]", quoted(markup));
+    let cell = h.find(&format!("{css} td a")).await;
+    assert_eq!(cell.text().await.unwrap(), markup);
+    assert!(
+        h.browser
+            .find_all(Locator::Css(&format!("{css} b")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        h.browser
+            .find_all(Locator::Css(&format!("{css} script")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let shot = h.browser.screenshot().await.unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console.png");
+    std::fs::write(&path, shot).unwrap();
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_is_muted_from_the_room_page() {
+    let h = Harness::start().await;
+    h.fake.add_conference("Standup");
+    let id = h.fake.join("Standup", "+15550004444");
+    h.sign_in(PASSWORD).await;
+    h.goto("/rooms/Standup").await;
+    let row = format!("tr[data-member=\"{id}\"]");
+    // The caller's number shows its last 4 digits only.
+    assert!(h.text(&row).await.contains("•••••••4444"));
+    h.find(&format!("{row} [data-action=mute]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(h.text(".flash.ok").await.contains("muted"));
+    assert_eq!(h.text(&format!("{row} td[data-muted]")).await, "yes");
+    assert!(h.fake.members("Standup")[0].muted);
+    assert_eq!(h.changes().len(), 1, "{:?}", h.changes());
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_end_dialog_cancels_refuses_a_wrong_name_and_ends_with_the_right_one() {
+    let h = Harness::start().await;
+    h.fake.add_conference("Board Meeting");
+    h.fake.join("Board Meeting", "+15550005555");
+    h.fake.join("Board Meeting", "+15550006666");
+    h.sign_in(PASSWORD).await;
+    let row = "tr[data-room=\"Board Meeting\"]";
+
+    // Cancel sends nothing.
+    h.find(&format!("{row} [data-action=end]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let dialog = h.text("dialog[open]").await;
+    assert!(dialog.contains("2 member(s)"), "{dialog}");
+    h.find("dialog [data-action=cancel]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.find(row).await;
+    assert!(h.changes().is_empty(), "{:?}", h.changes());
+
+    // A wrong name is refused, and nothing is sent.
+    h.find(&format!("{row} [data-action=end]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.find("dialog input[name=confirm]")
+        .await
+        .send_keys("Board Meetin")
+        .await
+        .unwrap();
+    h.find("dialog [data-action=confirm-end]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        h.text("dialog .flash.bad")
+            .await
+            .contains("not this room's")
+    );
+    assert!(h.changes().is_empty(), "{:?}", h.changes());
+    assert!(h.fake.is_active("Board Meeting"));
+
+    // The right name ends it; the page says so and the row goes.
+    let confirm = h.find("dialog input[name=confirm]").await;
+    confirm.clear().await.unwrap();
+    confirm.send_keys("Board Meeting").await.unwrap();
+    h.find("dialog [data-action=confirm-end]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(h.text("[data-outcome]").await, "Board Meeting: ended");
+    assert!(!h.fake.is_active("Board Meeting"));
+    assert_eq!(
+        h.changes(),
+        ["DELETE /api/v1/Account/MA_FAKE00001/Conference/Board%20Meeting/"]
+    );
+    let rows = h.browser.find_all(Locator::Css(row)).await.unwrap();
+    assert!(rows.is_empty(), "the ended room's row is still shown");
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_ends_its_room_a_rule_dry_runs_and_the_audit_names_the_moderator() {
+    let h = Harness::start().await;
+    h.fake.add_conference("Nightly");
+    h.fake.join("Nightly", "+15550007777");
+    h.fake.add_conference("Marathon");
+    h.fake.join("Marathon", "+15550008888");
+    h.fake.backdate("Marathon", Duration::from_secs(3 * 3600));
+    h.sign_in(PASSWORD).await;
+
+    // A schedule two seconds ahead ends its room.
+    h.goto("/schedules").await;
+    h.find("input[name=room]")
+        .await
+        .send_keys("Nightly")
+        .await
+        .unwrap();
+    h.find("input[name=at]")
+        .await
+        .send_keys("in 2s")
+        .await
+        .unwrap();
+    h.find("[data-action=schedule]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        h.text(".flash.ok")
+            .await
+            .starts_with("scheduled: end Nightly at")
+    );
+    tokio::time::timeout(PATIENCE, async {
+        while h.fake.is_active("Nightly") {
+            let seen = h.fake.request_count();
+            h.fake.received(seen + 1).await;
+        }
+    })
+    .await
+    .expect("the schedule ended its room");
+    h.goto("/schedules").await;
+    let outcome = h.text("tr[data-room=Nightly] td[data-outcome]").await;
+    assert_eq!(outcome, "ended");
+
+    // A rule, dry-run: it lists what it would end, and sends nothing.
+    h.goto("/rules").await;
+    h.find("input[name=minutes]")
+        .await
+        .send_keys("60")
+        .await
+        .unwrap();
+    h.find("[data-action=add-rule]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.find("[data-action=dry-run]").await.click().await.unwrap();
+    h.find("li[data-would-end=Marathon]").await;
+    let would = h
+        .browser
+        .find_all(Locator::Css("li[data-would-end]"))
+        .await
+        .unwrap();
+    assert_eq!(would.len(), 1, "only the room over an hour");
+    assert!(h.fake.is_active("Marathon"));
+    let changes = h.changes();
+    assert_eq!(changes.len(), 1, "only the schedule's DELETE: {changes:?}");
+
+    // The audit trail: the schedule's end, under the schedule's name.
+    h.goto("/audit?room=Nightly").await;
+    let line = h.text("tr[data-audit]").await;
+    assert!(
+        line.contains("schedule 1") && line.contains("applied"),
+        "{line}"
+    );
+    h.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_view_shows_each_action_with_the_moderators_name() {
+    let h = Harness::start().await;
+    h.fake.add_conference("Ops");
+    let id = h.fake.join("Ops", "+15550009999");
+    h.sign_in(PASSWORD).await;
+    h.goto("/rooms/Ops").await;
+    h.find(&format!("tr[data-member=\"{id}\"] [data-action=mute]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    h.find(".flash.ok").await;
+    h.goto("/audit").await;
+    let row = h.find("tr[data-audit]").await;
+    let text = row.text().await.unwrap();
+    assert_eq!(h.text("tr[data-audit] td[data-moderator]").await, NAME);
+    assert!(text.contains("applied") && text.contains("Ops"), "{text}");
+    h.close().await;
+}
