@@ -212,6 +212,24 @@ async fn a_member_is_muted_from_the_room_page() {
     let row = format!("tr[data-member=\"{id}\"]");
     // The caller's number shows its last 4 digits only.
     assert!(h.text(&row).await.contains("•••••••4444"));
+    // The same form with its CSRF token taken out: 403, and nothing sent.
+    h.browser
+        .execute(
+            "document.querySelectorAll('input[name=csrf]').forEach(function (e) { e.remove(); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    h.find(&format!("{row} [data-action=mute]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert!(h.text("body").await.contains("CSRF token is missing"));
+    assert!(h.changes().is_empty(), "{:?}", h.changes());
+    assert!(!h.fake.members("Standup")[0].muted);
+
+    h.goto("/rooms/Standup").await;
     h.find(&format!("{row} [data-action=mute]"))
         .await
         .click()
@@ -241,6 +259,9 @@ async fn the_end_dialog_cancels_refuses_a_wrong_name_and_ends_with_the_right_one
         .unwrap();
     let dialog = h.text("dialog[open]").await;
     assert!(dialog.contains("2 member(s)"), "{dialog}");
+    let shot = h.browser.screenshot().await.unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-end-dialog.png");
+    std::fs::write(&path, shot).unwrap();
     h.find("dialog [data-action=cancel]")
         .await
         .click()

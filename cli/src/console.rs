@@ -140,13 +140,16 @@ async fn simulate(
         .map_err(|e| Failure::Usage(e.to_string()))?;
     fake.send_callbacks_to(format!("{public}/callbacks"))
         .map_err(|e| Failure::Failed(format!("cannot send callbacks: {e}")))?;
-    let serving = serve(&console, listener);
     for (room, members) in ROOMS {
         fake.add_conference(*room);
         for i in 0..*members {
             fake.join(room, &format!("+1555010{:04}", i + 1));
         }
     }
+    // The rooms are on the page from the first look: their callbacks wait
+    // in the listener's queue, and the list is read once now.
+    console.read_list().await;
+    let serving = serve(&console, listener);
     out.line(&format!("console: {public}/"));
     out.line(&format!(
         "sign-in: {public}{}",

@@ -302,6 +302,14 @@ impl Console {
             .route("/assets/console.css", get(|| asset(CSS, "text/css")))
     }
 
+    /// Reads Vobiz's list now, rather than at the next
+    /// [`list_every`](ConsoleBuilder::list_every) (the background does it
+    /// on that interval).
+    pub async fn read_list(&self) {
+        let listed = self.shared.client.list_conferences().await;
+        self.shared.live.listed(listed.map_err(|e| e.to_string()));
+    }
+
     /// Reads Vobiz's list and carries out schedules and rules, until
     /// dropped. Spawn it once beside the router.
     pub fn background(&self) -> impl Future<Output = ()> + Send + 'static {

@@ -77,7 +77,7 @@ pub(crate) fn end_dialog(details: &ConferenceDetails, csrf: &str, refused: Optio
     let confirm = if members >= 2 {
         format!(
             "<label>{members} people are in this room. Type its name, <b>{name}</b>, to end it: \
-             <input name=\"confirm\" autocomplete=\"off\" required></label>"
+             <input name=\"confirm\" autocomplete=\"off\" autofocus required></label>"
         )
     } else {
         "<input type=\"hidden\" name=\"confirm\" value=\"\">".to_owned()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -38,7 +38,34 @@ pub(crate) struct SignIn {
     password: String,
 }
 
-pub(crate) async fn sign_in(State(shared): State<Arc<Shared>>, Form(f): Form<SignIn>) -> Response {
+/// Whether a POST came from a page of this console: a browser names the
+/// page's origin, and a sign-in form on another site (login CSRF) would
+/// name its own. A client that sends no Origin is not a browser.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o == h)
+}
+
+pub(crate) async fn sign_in(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(f): Form<SignIn>,
+) -> Response {
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "refused: a sign-in from another site",
+        )
+            .into_response();
+    }
     if let Err(wait) = shared.sessions.may_try(&f.name) {
         let said = format!(
             "Too many attempts; try again in {} s.",
@@ -98,7 +125,18 @@ pub(crate) async fn link_page(Query(link): Query<Link>) -> Html<String> {
     ))
 }
 
-pub(crate) async fn link(State(shared): State<Arc<Shared>>, Form(link): Form<Link>) -> Response {
+pub(crate) async fn link(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(link): Form<Link>,
+) -> Response {
+    if !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "refused: a sign-in from another site",
+        )
+            .into_response();
+    }
     match shared.sessions.redeem(&link.token) {
         Some(moderator) => signed_in(&shared, &moderator),
         None => {
@@ -108,7 +146,7 @@ pub(crate) async fn link(State(shared): State<Arc<Shared>>, Form(link): Form<Lin
     }
 }
 
-pub(crate) async fn sign_out(asker: Asker, headers: axum::http::HeaderMap) -> Response {
+pub(crate) async fn sign_out(asker: Asker, headers: HeaderMap) -> Response {
     if let Some(id) = session_id(&headers) {
         asker.shared.sessions.end(id);
     }

@@ -1,0 +1,465 @@
+//! The moderator console on the wire: who gets in, what a request without
+//! its CSRF token changes (nothing), the headers every answer carries, the
+//! callbacks it refuses, the bound on open pages, the application-mounted
+//! router, and schedules that outlive a restart. The console runs on a
+//! loopback server; the simulator stands in for Vobiz.
+
+use std::time::Duration;
+
+use vobiz::console::{Console, Moderator, Store};
+use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
+
+/// A moderator of these tests (a fixture, not a secret).
+const NAME: &str = "ada";
+const PASSWORD: &str = "test-password-ada-1";
+
+struct Running {
+    fake: FakeVobiz,
+    base: String,
+    http: reqwest::Client,
+    _serving: tokio::task::JoinHandle<()>,
+}
+
+async fn start_with(
+    store: Store,
+    configure: impl FnOnce(vobiz::console::ConsoleBuilder) -> vobiz::console::ConsoleBuilder,
+) -> Running {
+    let fake = FakeVobiz::start().await.unwrap();
+    Console::add_moderator(&store, NAME, PASSWORD).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let builder = Console::builder(fake.client(), store).callbacks(FAKE_AUTH_TOKEN, &base);
+    let console = configure(builder).build().unwrap();
+    let serving = tokio::spawn(async move { console.serve(listener).await });
+    fake.send_callbacks_to(format!("{base}/callbacks")).unwrap();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Running {
+        fake,
+        base,
+        http,
+        _serving: serving,
+    }
+}
+
+async fn start() -> Running {
+    start_with(Store::in_memory().unwrap(), |b| b).await
+}
+
+impl Running {
+    /// Signs in with a password; the session cookie.
+    async fn sign_in(&self) -> String {
+        let answer = self
+            .http
+            .post(format!("{}/signin", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 303);
+        let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn get(&self, cookie: &str, path: &str) -> (u16, String) {
+        let answer = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    }
+
+    async fn post(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let answer = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&form))
+            .send()
+            .await
+            .unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    }
+
+    fn changes(&self) -> Vec<String> {
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect()
+    }
+}
+
+/// A form's body.
+fn encode(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    page[at..at + 64].to_owned()
+}
+
+#[tokio::test]
+async fn a_request_without_a_session_gets_the_sign_in_page_or_401() {
+    let c = start().await;
+    for path in [
+        "/",
+        "/rooms/x",
+        "/audit",
+        "/schedules",
+        "/rules",
+        "/events",
+        "/live/rows",
+    ] {
+        let (status, _) = c.get("", path).await;
+        assert_eq!(status, 303, "{path}");
+    }
+    let answer = c.http.get(format!("{}/", c.base)).send().await.unwrap();
+    assert_eq!(answer.headers()["location"], "/signin");
+    let (status, _) = c
+        .post("vobiz_console=made-up", "/rooms/x/end", &[("csrf", "x")])
+        .await;
+    assert_eq!(status, 401);
+    let (status, page) = c.get("", "/signin").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"password\""));
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_httponly_and_strict_and_secure_over_https() {
+    let c = start().await;
+    let answer = c
+        .http
+        .post(format!("{}/signin", c.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    let cookie = answer.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    let tls = start_with(Store::in_memory().unwrap(), |b| b.secure_cookies(true)).await;
+    let answer = tls
+        .http
+        .post(format!("{}/signin", tls.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_403_and_changes_nothing() {
+    let c = start().await;
+    c.fake.add_conference("Keep");
+    c.fake.join("Keep", "+15550001234");
+    let cookie = c.sign_in().await;
+    let (_, page) = c.get(&cookie, "/").await;
+    let csrf = csrf_of(&page);
+    let attempts: [(&str, Vec<(&str, &str)>); 4] = [
+        ("/rooms/Keep/end", vec![("confirm", "Keep")]),
+        (
+            "/rooms/Keep/members",
+            vec![("member", "1"), ("action", "kick")],
+        ),
+        ("/schedules", vec![("room", "Keep"), ("at", "in 1s")]),
+        (
+            "/rules",
+            vec![("kind", "max_duration"), ("pattern", "*"), ("minutes", "1")],
+        ),
+    ];
+    for (path, form) in &attempts {
+        let (status, body) = c.post(&cookie, path, form).await;
+        assert_eq!(status, 403, "{path}: {body}");
+        let mut wrong = form.clone();
+        wrong.push(("csrf", "0".repeat(64).leak()));
+        assert_eq!(c.post(&cookie, path, &wrong).await.0, 403, "{path}");
+    }
+    assert!(c.changes().is_empty(), "{:?}", c.changes());
+    assert!(c.fake.is_active("Keep"));
+    let (_, schedules) = c.get(&cookie, "/schedules").await;
+    assert!(
+        !schedules.contains("data-schedule="),
+        "a schedule was stored"
+    );
+
+    // The same request with the token goes through.
+    let (status, body) = c
+        .post(
+            &cookie,
+            "/rooms/Keep/end",
+            &[("csrf", &csrf), ("confirm", "")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Keep: ended"));
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_no_page_holds_the_token() {
+    let c = start().await;
+    c.fake.add_conference("Room");
+    c.fake.join("Room", "+15550001234");
+    let cookie = c.sign_in().await;
+    for path in [
+        "/signin",
+        "/",
+        "/?end=Room",
+        "/rooms/Room",
+        "/schedules",
+        "/rules",
+        "/audit",
+        "/assets/console.js",
+    ] {
+        let answer = c
+            .http
+            .get(format!("{}{path}", c.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        let h = answer.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{path}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let body = answer.text().await.unwrap();
+        assert!(!body.contains(FAKE_AUTH_TOKEN), "{path} shows the token");
+        assert!(
+            !body.contains("<script>") && !body.contains(" style="),
+            "{path} has inline script or style"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_bounded() {
+    let c = start().await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let answer = c
+            .http
+            .post(format!("{}/signin", c.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[
+                ("name", NAME),
+                ("password", "wrong password 123"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    // Locked out: even the right password waits.
+    let answer = c
+        .http
+        .post(format!("{}/signin", c.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 429);
+}
+
+#[tokio::test]
+async fn a_forged_callback_is_refused_and_changes_no_room() {
+    let c = start().await;
+    let cookie = c.sign_in().await;
+    let form = "ConferenceAction=enter&ConferenceName=Forged&ConferenceUUID=u-1&CallUUID=c-1";
+    for headers in [
+        vec![],
+        vec![
+            ("X-Vobiz-Signature-V3", "bm90IGEgc2lnbmF0dXJl"),
+            ("X-Vobiz-Signature-V3-Nonce", "12345678901234567890"),
+        ],
+    ] {
+        let mut request = c
+            .http
+            .post(format!("{}/callbacks", c.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 403);
+    }
+    let (_, rows) = c.get(&cookie, "/live/rows").await;
+    assert!(!rows.contains("Forged"), "{rows}");
+}
+
+#[tokio::test]
+async fn open_pages_on_the_event_stream_are_bounded() {
+    let c = start_with(Store::in_memory().unwrap(), |b| b.max_streams(2)).await;
+    let cookie = c.sign_in().await;
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let answer = c
+            .http
+            .get(format!("{}/events", c.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.headers()["content-type"], "text/event-stream");
+        open.push(answer);
+    }
+    let (status, _) = c.get(&cookie, "/events").await;
+    assert_eq!(status, 503);
+    // One closes: a page may open again.
+    drop(open.pop());
+    let again = tokio::time::timeout(Duration::from_secs(10), async {
+        for wake in 0.. {
+            let answer = c
+                .http
+                .get(format!("{}/events", c.base))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            if answer.status() == 200 {
+                return;
+            }
+            // The server learns of the close when it next writes; a room
+            // change makes it write.
+            c.fake.add_conference(format!("wake-{wake}"));
+        }
+    });
+    again.await.expect("a freed place is given again");
+}
+
+#[tokio::test]
+async fn an_application_mounts_the_router_behind_its_own_authentication() {
+    let fake = FakeVobiz::start().await.unwrap();
+    let console = Console::builder(fake.client(), Store::in_memory().unwrap())
+        .build()
+        .unwrap();
+    // The application's own layer: here, a header it trusts names the
+    // moderator; a request without it gets no Moderator.
+    let app = console.router().layer(axum::middleware::from_fn(
+        |mut request: axum::extract::Request, next: axum::middleware::Next| async move {
+            if let Some(name) = request
+                .headers()
+                .get("x-app-user")
+                .and_then(|v| v.to_str().ok())
+            {
+                let moderator = Moderator::new(name, format!("app-session-of-{name}"));
+                request.extensions_mut().insert(moderator);
+            }
+            next.run(request).await
+        },
+    ));
+    use tower::ServiceExt;
+    let get = |user: Option<&str>| {
+        let mut request = axum::http::Request::get("/audit");
+        if let Some(user) = user {
+            request = request.header("x-app-user", user);
+        }
+        app.clone()
+            .oneshot(request.body(axum::body::Body::empty()).unwrap())
+    };
+    let anonymous = get(None).await.unwrap();
+    assert_eq!(anonymous.status(), 303);
+    let signed = get(Some("grace")).await.unwrap();
+    assert_eq!(signed.status(), 200);
+    let body = axum::body::to_bytes(signed.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("<span data-moderator>grace</span>"));
+}
+
+#[tokio::test]
+async fn a_schedule_outlives_a_restart_of_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("console.db");
+    let first = start_with(Store::open(&path).unwrap(), |b| b).await;
+    let cookie = first.sign_in().await;
+    let (_, page) = first.get(&cookie, "/schedules").await;
+    let form = [
+        ("csrf", csrf_of(&page)),
+        ("room", "Later".into()),
+        ("at", "in 3s".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, body) = first.post(&cookie, "/schedules", &form).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("scheduled: end Later"), "{body}");
+    first._serving.abort();
+    drop(first);
+
+    // A new console on the same file, and a simulator where the room runs.
+    let second = start_with(Store::open(&path).unwrap(), |b| b).await;
+    second.fake.add_conference("Later");
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while second.fake.is_active("Later") {
+            let seen = second.fake.request_count();
+            second.fake.received(seen + 1).await;
+        }
+    })
+    .await
+    .expect("the stored schedule ended the room");
+    assert_eq!(
+        second.changes(),
+        ["DELETE /api/v1/Account/MA_FAKE00001/Conference/Later/"]
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_from_another_site_is_refused() {
+    let c = start().await;
+    let answer = c
+        .http
+        .post(format!("{}/signin", c.base))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 403);
+    assert!(answer.headers().get("set-cookie").is_none());
+    let host = c.base.trim_start_matches("http://").to_owned();
+    let answer = c
+        .http
+        .post(format!("{}/signin", c.base))
+        .header("origin", format!("http://{host}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+}
