@@ -82,7 +82,7 @@ impl Running {
             .post(format!("{}{path}", self.base))
             .header("cookie", cookie)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(encode(&form))
+            .body(encode(form))
             .send()
             .await
             .unwrap();

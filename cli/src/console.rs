@@ -223,12 +223,16 @@ fn add_moderator(args: &ConsoleArgs, name: &str, out: &Out) -> Result<(), Failur
 
 fn public_url(text: &str) -> Result<String, Failure> {
     let url = reqwest::Url::parse(text).ok().filter(|u| {
-        matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.query().is_none()
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.query().is_none()
+            && u.path() == "/"
     });
     match url {
         Some(u) => Ok(u.as_str().trim_end_matches('/').to_owned()),
         None => Err(Failure::Usage(format!(
-            "--public-url {text:?} must be an http(s) URL with a host (e.g. https://moderate.example.com)"
+            "--public-url {text:?} must be an http(s) URL with a host and no path: the console \
+             serves from / (e.g. https://moderate.example.com)"
         ))),
     }
 }
