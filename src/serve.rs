@@ -1,5 +1,5 @@
-//! The one serve loop of every server this project runs (the simulator and
-//! `vobiz callbacks serve`): HTTP/1.1 on a listener, within bounds, so that
+//! The one serve loop of every server this project runs (the simulator,
+//! `vobiz callbacks serve` and the console): HTTP/1.1 on a listener, within bounds, so that
 //! a flood of slow or silent clients cannot starve a genuine request.
 //!
 //! - A request's head must arrive within the read timeout. hyper starts

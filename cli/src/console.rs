@@ -39,6 +39,9 @@ pub struct ConsoleArgs {
     /// it, and cookies are marked Secure when it is https.
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// How long audit lines are kept in the database (e.g. 90d, 1y).
+    #[arg(long, default_value = "90days", value_parser = crate::parse_duration)]
+    keep_audit: std::time::Duration,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +101,7 @@ async fn live(
     let console = Console::builder(client, store)
         .callbacks(token, public)
         .secure_cookies(public.starts_with("https://"))
+        .audit_retention(args.keep_audit)
         .build()
         .map_err(|e| Failure::Usage(e.to_string()))?;
     out.line(&format!("console: {public}/"));
@@ -136,6 +140,7 @@ async fn simulate(
     let console = Console::builder(fake.client(), store)
         .callbacks(FAKE_AUTH_TOKEN, public)
         .list_every(std::time::Duration::from_secs(5))
+        .audit_retention(args.keep_audit)
         .build()
         .map_err(|e| Failure::Usage(e.to_string()))?;
     fake.send_callbacks_to(format!("{public}/callbacks"))

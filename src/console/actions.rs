@@ -17,9 +17,21 @@ use super::planner::{self, ABANDONED, MAX_DURATION, dry_run, end_room, parse_at}
 use super::plans_view::{rules_page, schedules_page};
 use super::rooms_view::{end_dialog, rooms_page};
 use super::store::{Rule, Schedule, now_ms};
-use super::trail;
+use super::trail::{self, console_ops as ops};
 use crate::RecordingFormat;
 use crate::conference::MemberSelector;
+
+/// What a change to the console's own state came to: `said`, and whether
+/// its audit line was kept.
+fn noted(logged: Result<(), super::store::StoreError>, said: &str) -> String {
+    match logged {
+        Ok(()) => flash(said, true),
+        Err(e) => flash(
+            &format!("{said}, but its audit line was not kept: {e}"),
+            false,
+        ),
+    }
+}
 
 /// The longest wait between a notice and the end that a page offers.
 const MAX_GRACE: u64 = 120;
@@ -243,11 +255,19 @@ pub(crate) async fn schedule(asker: Asker, Form(form): Form<ScheduleForm>) -> Re
     let top = match checked {
         Err(why) => flash(&format!("not scheduled: {why}"), false),
         Ok(s) => match shared.store.add_schedule(&s) {
-            Ok(_) => {
+            Ok(id) => {
                 shared.planner.notify_one();
-                flash(
-                    &format!("scheduled: end {} at {}", s.room, when(s.at_ms)),
-                    true,
+                let subject = format!("schedule_id={id} at={}", when(s.at_ms));
+                let said = format!("scheduled: end {} at {}", s.room, when(s.at_ms));
+                noted(
+                    trail::note(
+                        shared,
+                        &s.created_by,
+                        Some(&s.room),
+                        ops::ADD_SCHEDULE,
+                        &subject,
+                    ),
+                    &said,
                 )
             }
             Err(e) => flash(&format!("not scheduled: {e}"), false),
@@ -276,7 +296,12 @@ pub(crate) async fn cancel_schedule(asker: Asker, Path(id): Path<i64>) -> Respon
         })
         .collect::<Result<Vec<bool>, _>>();
     let top = match moved {
-        Ok(m) if m.contains(&true) => flash(&format!("schedule {id} cancelled"), true),
+        Ok(m) if m.contains(&true) => {
+            let subject = format!("schedule_id={id}");
+            let who = asker.moderator.name();
+            let logged = trail::note(shared, who, None, ops::CANCEL_SCHEDULE, &subject);
+            noted(logged, &format!("schedule {id} cancelled"))
+        }
         Ok(_) => flash(
             &format!("schedule {id} had already run or been cancelled"),
             false,
@@ -323,10 +348,21 @@ pub(crate) async fn add_rule(asker: Asker, Form(form): Form<RuleForm>) -> Respon
                 created_by: asker.moderator.name().to_owned(),
             };
             match shared.store.add_rule(&rule) {
-                Ok(id) => flash(
-                    &format!("rule {id} added, off: dry-run it, then enable it"),
-                    true,
-                ),
+                Ok(id) => {
+                    let subject =
+                        format!("rule_id={id} {}", planner::describe(&Rule { id, ..rule }));
+                    let logged = trail::note(
+                        shared,
+                        asker.moderator.name(),
+                        None,
+                        ops::ADD_RULE,
+                        &subject,
+                    );
+                    noted(
+                        logged,
+                        &format!("rule {id} added, off: dry-run it, then enable it"),
+                    )
+                }
                 Err(e) => flash(&e.to_string(), false),
             }
         }
@@ -368,18 +404,29 @@ pub(crate) async fn rule(asker: Asker, Path((id, action)): Path<(i64, String)>) 
             return Html(rules_page(shared, who, &asker.csrf, Some((id, &would)), ""))
                 .into_response();
         }
-        "enable" => shared.store.set_rule_enabled(id, true).map(|()| "enabled"),
-        "disable" => shared
-            .store
-            .set_rule_enabled(id, false)
-            .map(|()| "disabled"),
-        "delete" => shared.store.delete_rule(id).map(|()| "deleted"),
+        "enable" => (
+            shared.store.set_rule_enabled(id, true),
+            "enabled",
+            ops::ENABLE_RULE,
+        ),
+        "disable" => (
+            shared.store.set_rule_enabled(id, false),
+            "disabled",
+            ops::DISABLE_RULE,
+        ),
+        "delete" => (shared.store.delete_rule(id), "deleted", ops::DELETE_RULE),
         _ => return (StatusCode::NOT_FOUND, "no such action").into_response(),
     };
     shared.planner.notify_one();
     let top = match done {
-        Ok(done) => flash(&format!("rule {id} {done}"), true),
-        Err(e) => flash(&e.to_string(), false),
+        (Ok(()), done, op) => {
+            let subject = format!("rule_id={id} {}", planner::describe(&rule));
+            noted(
+                trail::note(shared, who, None, op, &subject),
+                &format!("rule {id} {done}"),
+            )
+        }
+        (Err(e), _, _) => flash(&e.to_string(), false),
     };
     Html(rules_page(shared, who, &asker.csrf, None, &top)).into_response()
 }

@@ -36,8 +36,16 @@ pub(crate) struct Live {
     pub rooms: LiveRooms,
     listed: Mutex<Listed>,
     first_seen: Mutex<HashMap<String, Instant>>,
+    /// Rooms ended from here, and when: hidden until their callbacks say
+    /// so too (or for [`ENDED_HIDDEN`] at most, if none come), so that the
+    /// page answering "ended" does not show the room still live.
+    ended_here: Mutex<HashMap<String, Instant>>,
     changed: watch::Sender<u64>,
 }
+
+/// The longest a room ended from here stays hidden while the registry
+/// still holds it live.
+const ENDED_HIDDEN: Duration = Duration::from_secs(60);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -49,6 +57,7 @@ impl Live {
             rooms: LiveRooms::new(),
             listed: Mutex::default(),
             first_seen: Mutex::default(),
+            ended_here: Mutex::default(),
             changed: watch::Sender::new(0),
         }
     }
@@ -108,6 +117,7 @@ impl Live {
     /// next listing. (Its callbacks, if any, say so on their own.)
     pub(crate) fn ended(&self, name: &str) {
         lock(&self.listed).names.remove(name);
+        lock(&self.ended_here).insert(name.to_owned(), Instant::now());
         self.bump();
     }
 
@@ -124,6 +134,11 @@ impl Live {
                 .or_insert_with(|| row(name.clone(), None, false, false))
                 .from_list = true;
         }
+        let mut hidden = lock(&self.ended_here);
+        hidden
+            .retain(|name, at| now.duration_since(*at) < ENDED_HIDDEN && self.rooms.is_live(name));
+        rows.retain(|name, _| !hidden.contains_key(name));
+        drop(hidden);
         let mut seen = lock(&self.first_seen);
         seen.retain(|name, _| rows.contains_key(name));
         rows.into_values()

@@ -71,7 +71,6 @@ mod store;
 mod stream;
 mod trail;
 
-pub use sessions::hash_password;
 pub use state::Moderator;
 pub use store::{Store, StoreError};
 
@@ -247,7 +246,7 @@ impl Console {
                 "a password is at least 12 characters".to_owned(),
             ));
         }
-        let hash = hash_password(password).map_err(ConsoleError::Setting)?;
+        let hash = sessions::hash_password(password).map_err(ConsoleError::Setting)?;
         Ok(store.put_moderator(name.trim(), &hash)?)
     }
 

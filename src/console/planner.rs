@@ -237,7 +237,7 @@ async fn due_schedules(shared: &Shared) -> Option<Instant> {
     for s in schedules.iter().filter(|s| is_open(s)) {
         let now = now_ms();
         let notice_at = s.at_ms - s.notice_before_s * 1000;
-        let who = format!("schedule {}", s.id);
+        let who = format!("schedule {} by {}", s.id, s.created_by);
         if now - s.at_ms > MISSED_AFTER_MS {
             let _ = shared.store.move_schedule(
                 s.id,
@@ -279,7 +279,7 @@ async fn enforce_rules(shared: &Shared) {
     };
     for rule in rules.iter().filter(|r| r.enabled) {
         for target in dry_run(shared, rule).await {
-            let who = format!("rule {}", rule.id);
+            let who = format!("rule {} by {}", rule.id, rule.created_by);
             let _ = end_room(shared, &who, &target.room, None).await;
         }
     }

@@ -37,7 +37,7 @@ fn push_row(out: &mut String, row: &RoomRow, plans: &Plans) {
     let _ = write!(
         out,
         "<tr data-room=\"{name}\"><td><a href=\"/rooms/{link}\">{name}</a></td>\
-         <td>{seen}</td><td data-members>{members}</td><td>{known}</td><td>{plans}</td>\
+         <td>{seen}</td><td data-members=\"{members}\">{members}</td><td>{known}</td><td>{plans}</td>\
          <td><form method=\"get\" action=\"/\" class=\"inline\">\
          <input type=\"hidden\" name=\"end\" value=\"{name}\">\
          <button data-action=\"end\">End…</button></form></td></tr>",

@@ -30,7 +30,7 @@ pub(crate) fn random_hex() -> String {
 }
 
 /// A password's argon2id hash (PHC string, with its salt).
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub(crate) fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| e.to_string())?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;

@@ -46,3 +46,44 @@ pub(crate) async fn run<T>(
     }
     (output, stored)
 }
+
+/// What the console itself changed (no Vobiz request): its schedules and
+/// rules. Written in the library event's schema, with the console's own
+/// operation names, so that the trail reads as one.
+pub(crate) mod console_ops {
+    /// A schedule stored.
+    pub(crate) const ADD_SCHEDULE: &str = "console.add_schedule";
+    /// A schedule cancelled.
+    pub(crate) const CANCEL_SCHEDULE: &str = "console.cancel_schedule";
+    /// A rule stored (off).
+    pub(crate) const ADD_RULE: &str = "console.add_rule";
+    /// A rule enabled, disabled or deleted.
+    pub(crate) const ENABLE_RULE: &str = "console.enable_rule";
+    pub(crate) const DISABLE_RULE: &str = "console.disable_rule";
+    pub(crate) const DELETE_RULE: &str = "console.delete_rule";
+}
+
+/// Stores one line for a change the console made to its own state.
+pub(crate) fn note(
+    shared: &Shared,
+    moderator: &str,
+    room: Option<&str>,
+    operation: &'static str,
+    subject: &str,
+) -> Result<(), StoreError> {
+    let event = serde_json::json!({
+        "vobiz.operation": operation,
+        "vobiz.subject": subject,
+        "vobiz.outcome": "applied",
+        "vobiz.moderator": moderator,
+    });
+    shared.store.append_audit(&[AuditRow {
+        time_ms: now_ms(),
+        moderator: moderator.to_owned(),
+        room: room.map(str::to_owned),
+        operation: operation.to_owned(),
+        outcome: "applied".to_owned(),
+        api_id: None,
+        event: event.to_string(),
+    }])
+}
