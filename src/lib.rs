@@ -11,8 +11,10 @@
 //! exactly as Vobiz documents it; this crate wraps it with authentication,
 //! path safety, retries, redaction of the token and an audit trail, for
 //! every operation alike. For tests, the `test-util` feature adds
-//! `testing::FakeVobiz`, an in-process simulator of the API; the `vobiz-cli`
-//! crate is the same for people on call (`vobiz hangup`, `vobiz sweep`, ...).
+//! `testing::FakeVobiz`, an in-process simulator of the API; the `console`
+//! feature adds `console`, the moderator console (an axum `Router`); the
+//! `vobiz-cli` crate is the same for people on call (`vobiz hangup`,
+//! `vobiz sweep`, `vobiz console`, ...).
 //!
 //! ```sh
 //! cargo add vobiz
