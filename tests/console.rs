@@ -463,3 +463,79 @@ async fn a_sign_in_posted_from_another_site_is_refused() {
         .unwrap();
     assert_eq!(answer.status(), 303);
 }
+
+/// Targets of the events an application's subscriber saw.
+#[derive(Clone, Default)]
+struct Seen(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(event.metadata().target().to_owned());
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_action_is_in_the_consoles_trail_and_still_reaches_the_applications_subscriber() {
+    use tower::ServiceExt;
+    use tracing_subscriber::layer::SubscriberExt;
+    let seen = Seen::default();
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(seen.clone()));
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference("Ops");
+    let id = fake.join("Ops", "+15550001234");
+    let console = Console::builder(fake.client(), Store::in_memory().unwrap())
+        .build()
+        .unwrap();
+    let app = console.router().layer(axum::middleware::from_fn(
+        |mut request: axum::extract::Request, next: axum::middleware::Next| async move {
+            request
+                .extensions_mut()
+                .insert(Moderator::new("grace", "app-session-1"));
+            next.run(request).await
+        },
+    ));
+    let page = |request: axum::http::Request<axum::body::Body>| {
+        let app = app.clone();
+        async move {
+            let answer = app.oneshot(request).await.unwrap();
+            let status = answer.status();
+            let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let (_, room) = page(
+        axum::http::Request::get("/rooms/Ops")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let form = encode(&[
+        ("csrf", &csrf_of(&room)),
+        ("member", &id),
+        ("action", "mute"),
+    ]);
+    let post = axum::http::Request::post("/rooms/Ops/members")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(form))
+        .unwrap();
+    let (status, body) = page(post).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(fake.members("Ops")[0].muted);
+
+    let (_, audit) = page(
+        axum::http::Request::get("/audit?room=Ops")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(audit.contains("<td data-moderator>grace</td>"), "{audit}");
+    assert!(audit.contains("<td data-outcome>applied</td>"), "{audit}");
+    let targets = seen.0.lock().unwrap().clone();
+    assert!(targets.iter().any(|t| t == "vobiz::audit"), "{targets:?}");
+}
