@@ -21,6 +21,7 @@ mod commands;
 mod console;
 mod demo;
 mod enforce;
+mod manuals;
 mod names;
 mod output;
 mod receiver;
@@ -96,6 +97,18 @@ enum Command {
     /// Call any operation of the API by its operationId
     /// (`vobiz api --list` lists them).
     Api(api::ApiArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish), e.g.
+    /// `vobiz completions bash > ~/.local/share/bash-completion/completions/vobiz`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (`vobiz.1` and one per command) into a directory.
+    Man {
+        /// Where to write them.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
     /// The moderator console in a browser (`vobiz console --simulate` to
     /// try it; `vobiz console add-moderator NAME` to let someone in).
     Console(console::ConsoleArgs),
@@ -325,6 +338,8 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         }) => return receiver::serve(port, public_url, out).await,
         Command::Api(args) if args.lists() => return api::list(out),
         Command::Console(args) => return console::run(args, global, out).await,
+        Command::Completions { shell } => return manuals::completions::<Cli>(shell),
+        Command::Man { out: dir } => return manuals::man::<Cli>(&dir, out),
         _ => {}
     }
     let client = output::client(global)?;
@@ -342,6 +357,8 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         | Command::Demo
         | Command::Xml(_)
         | Command::Callbacks(_)
-        | Command::Console(_) => Ok(()),
+        | Command::Console(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => Ok(()),
     }
 }
