@@ -27,11 +27,25 @@ struct Harness {
     _serving: tokio::task::JoinHandle<()>,
 }
 
+/// chromedriver on a port it picks, and that port. Started again (at most
+/// 3 times) if it exits first: with several started at once, one can lose
+/// the port it picked to another before it binds it.
 async fn chromedriver() -> (tokio::process::Child, u16) {
+    let mut said = String::new();
+    for _ in 0..3 {
+        match start_chromedriver().await {
+            Ok(started) => return started,
+            Err(stderr) => said = stderr,
+        }
+    }
+    panic!("chromedriver exited before it listened, three times; last it said: {said}");
+}
+
+async fn start_chromedriver() -> Result<(tokio::process::Child, u16), String> {
     let mut driver = tokio::process::Command::new("chromedriver")
         .arg("--port=0")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("chromedriver is not installed: apt-get install chromium chromium-driver");
@@ -41,11 +55,22 @@ async fn chromedriver() -> (tokio::process::Child, u16) {
         if let Some(rest) = line.split("started successfully on port ").nth(1) {
             let port = rest.trim_end_matches('.').trim().parse().expect("a port");
             // Keep reading (and dropping) its output so that it never blocks.
+            let stderr = driver.stderr.take();
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (driver, port);
+            if let Some(stderr) = stderr {
+                tokio::spawn(async move {
+                    let mut err = tokio::io::BufReader::new(stderr).lines();
+                    while let Ok(Some(_)) = err.next_line().await {}
+                });
+            }
+            return Ok((driver, port));
         }
     }
-    panic!("chromedriver exited before it listened");
+    let mut stderr = String::new();
+    if let Some(mut err) = driver.stderr.take() {
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut err, &mut stderr).await;
+    }
+    Err(stderr)
 }
 
 impl Harness {
