@@ -128,6 +128,18 @@ impl Harness {
             .unwrap_or_else(|e| panic!("{css} never showed: {e}"))
     }
 
+    /// Clicks the first element `css` finds, found again if the live table
+    /// replaced it in between.
+    async fn click(&self, css: &str) {
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if e.is_stale_element_reference() => continue,
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+    }
+
     /// The text of the first element `css` finds. The live table is
     /// redrawn as events arrive, which can replace an element between
     /// finding and reading it: then it is found again.
@@ -153,11 +165,7 @@ impl Harness {
             .send_keys(password)
             .await
             .unwrap();
-        self.find("[data-action=sign-in]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        self.click("[data-action=sign-in]").await;
     }
 
     /// The requests the simulator received that change state.
@@ -254,21 +262,13 @@ async fn a_member_is_muted_from_the_room_page() {
         )
         .await
         .unwrap();
-    h.find(&format!("{row} [data-action=mute]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("{row} [data-action=mute]")).await;
     assert!(h.text("body").await.contains("CSRF token is missing"));
     assert!(h.changes().is_empty(), "{:?}", h.changes());
     assert!(!h.fake.members("Standup")[0].muted);
 
     h.goto("/rooms/Standup").await;
-    h.find(&format!("{row} [data-action=mute]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("{row} [data-action=mute]")).await;
     assert!(h.text(".flash.ok").await.contains("muted"));
     assert_eq!(h.text(&format!("{row} td[data-muted]")).await, "yes");
     assert!(h.fake.members("Standup")[0].muted);
@@ -284,42 +284,28 @@ async fn the_end_dialog_cancels_refuses_a_wrong_name_and_ends_with_the_right_one
     h.fake.join("Board Meeting", "+15550006666");
     h.sign_in(PASSWORD).await;
     let row = "tr[data-room=\"Board Meeting\"]";
+    // Both members' callbacks are in: the table is settled.
+    h.find(&format!("{row} td[data-members=\"2\"]")).await;
 
     // Cancel sends nothing.
-    h.find(&format!("{row} [data-action=end]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("{row} [data-action=end]")).await;
     let dialog = h.text("dialog[open]").await;
     assert!(dialog.contains("2 member(s)"), "{dialog}");
     let shot = h.browser.screenshot().await.unwrap();
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-end-dialog.png");
     std::fs::write(&path, shot).unwrap();
-    h.find("dialog [data-action=cancel]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click("dialog [data-action=cancel]").await;
     h.find(row).await;
     assert!(h.changes().is_empty(), "{:?}", h.changes());
 
     // A wrong name is refused, and nothing is sent.
-    h.find(&format!("{row} [data-action=end]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("{row} [data-action=end]")).await;
     h.find("dialog input[name=confirm]")
         .await
         .send_keys("Board Meetin")
         .await
         .unwrap();
-    h.find("dialog [data-action=confirm-end]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click("dialog [data-action=confirm-end]").await;
     assert!(
         h.text("dialog .flash.bad")
             .await
@@ -332,11 +318,7 @@ async fn the_end_dialog_cancels_refuses_a_wrong_name_and_ends_with_the_right_one
     let confirm = h.find("dialog input[name=confirm]").await;
     confirm.clear().await.unwrap();
     confirm.send_keys("Board Meeting").await.unwrap();
-    h.find("dialog [data-action=confirm-end]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click("dialog [data-action=confirm-end]").await;
     assert_eq!(h.text("[data-outcome]").await, "Board Meeting: ended");
     assert!(!h.fake.is_active("Board Meeting"));
     assert_eq!(
@@ -370,11 +352,7 @@ async fn a_schedule_ends_its_room_a_rule_dry_runs_and_the_audit_names_the_modera
         .send_keys("in 2s")
         .await
         .unwrap();
-    h.find("[data-action=schedule]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click("[data-action=schedule]").await;
     assert!(
         h.text(".flash.ok")
             .await
@@ -399,12 +377,8 @@ async fn a_schedule_ends_its_room_a_rule_dry_runs_and_the_audit_names_the_modera
         .send_keys("60")
         .await
         .unwrap();
-    h.find("[data-action=add-rule]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    h.find("[data-action=dry-run]").await.click().await.unwrap();
+    h.click("[data-action=add-rule]").await;
+    h.click("[data-action=dry-run]").await;
     h.find("li[data-would-end=Marathon]").await;
     let would = h
         .browser
@@ -433,11 +407,8 @@ async fn the_audit_view_shows_each_action_with_the_moderators_name() {
     let id = h.fake.join("Ops", "+15550009999");
     h.sign_in(PASSWORD).await;
     h.goto("/rooms/Ops").await;
-    h.find(&format!("tr[data-member=\"{id}\"] [data-action=mute]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+    h.click(&format!("tr[data-member=\"{id}\"] [data-action=mute]"))
+        .await;
     h.find(".flash.ok").await;
     h.goto("/audit").await;
     let row = h.find("tr[data-audit]").await;
