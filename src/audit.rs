@@ -239,6 +239,46 @@ fn subject(operation: &Operation, path: &str) -> String {
         .join(" ")
 }
 
+/// The fields of an audit event (target `vobiz::audit`) as JSON values,
+/// keyed by their names, without the fixed `message`: what the CLI's
+/// `--audit-log` writes and the console stores, so that both are one
+/// schema. Numbers stay numbers; a field recorded by `Display` (the error
+/// texts) is its text.
+pub fn audit_fields(event: &tracing::Event<'_>) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = Fields(serde_json::Map::new());
+    event.record(&mut fields);
+    fields.0.remove("message");
+    fields.0
+}
+
+/// Collects an event's fields as JSON values.
+struct Fields(serde_json::Map<String, serde_json::Value>);
+
+impl tracing::field::Visit for Fields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        // Display values (`error.type`, `vobiz.error`) arrive here too,
+        // their Debug being their Display.
+        self.0
+            .insert(field.name().to_owned(), format!("{value:?}").into());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::subject;

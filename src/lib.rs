@@ -119,6 +119,7 @@
 mod accepted;
 mod arguments;
 mod audit;
+pub use audit::audit_fields;
 mod call;
 pub mod callbacks;
 mod client;

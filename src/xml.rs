@@ -221,8 +221,9 @@ fn carriable(text: &str) -> Result<(), String> {
 }
 
 /// `text` with the five characters XML reserves escaped, for text and for
-/// attribute values in double quotes.
-fn escape(text: &str, out: &mut String) {
+/// attribute values in double quotes (HTML5 reads them the same: the
+/// console's pages use it too).
+pub(crate) fn escape(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+mod common;
+
 use vobiz::console::{Console, Moderator, Store};
 use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
 
@@ -50,29 +52,40 @@ async fn start() -> Running {
 }
 
 impl Running {
-    /// Signs in with a password; the session cookie.
-    async fn sign_in(&self) -> String {
-        let answer = self
+    /// A sign-in POST with `password`, from a page of `origin` if given.
+    async fn attempt(&self, password: &str, origin: Option<&str>) -> reqwest::Response {
+        let mut request = self
             .http
             .post(format!("{}/signin", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-            .send()
-            .await
-            .unwrap();
+            .body(encode(&[("name", NAME), ("password", password)]));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Signs in with a password; the session cookie.
+    async fn sign_in(&self) -> String {
+        let answer = self.attempt(PASSWORD, None).await;
         assert_eq!(answer.status(), 303);
         let cookie = answer.headers()["set-cookie"].to_str().unwrap().to_owned();
         cookie.split(';').next().unwrap().to_owned()
     }
 
-    async fn get(&self, cookie: &str, path: &str) -> (u16, String) {
-        let answer = self
-            .http
+    /// A GET with the session cookie, answered (its body not yet read:
+    /// an event stream's never ends).
+    async fn open(&self, cookie: &str, path: &str) -> reqwest::Response {
+        self.http
             .get(format!("{}{path}", self.base))
             .header("cookie", cookie)
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn get(&self, cookie: &str, path: &str) -> (u16, String) {
+        let answer = self.open(cookie, path).await;
         (answer.status().as_u16(), answer.text().await.unwrap())
     }
 
@@ -90,12 +103,7 @@ impl Running {
     }
 
     fn changes(&self) -> Vec<String> {
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .map(|r| format!("{} {}", r.method, r.target))
-            .collect()
+        common::changes(&self.fake)
     }
 }
 
@@ -144,14 +152,7 @@ async fn a_request_without_a_session_gets_the_sign_in_page_or_401() {
 #[tokio::test]
 async fn the_session_cookie_is_httponly_and_strict_and_secure_over_https() {
     let c = start().await;
-    let answer = c
-        .http
-        .post(format!("{}/signin", c.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
+    let answer = c.attempt(PASSWORD, None).await;
     let cookie = answer.headers()["set-cookie"].to_str().unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
@@ -160,14 +161,7 @@ async fn the_session_cookie_is_httponly_and_strict_and_secure_over_https() {
     assert!(!cookie.contains("Secure"), "{cookie}");
 
     let tls = start_with(Store::in_memory().unwrap(), |b| b.secure_cookies(true)).await;
-    let answer = tls
-        .http
-        .post(format!("{}/signin", tls.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
+    let answer = tls.attempt(PASSWORD, None).await;
     assert!(
         answer.headers()["set-cookie"]
             .to_str()
@@ -239,13 +233,7 @@ async fn every_answer_carries_the_security_headers_and_no_page_holds_the_token()
         "/audit",
         "/assets/console.js",
     ] {
-        let answer = c
-            .http
-            .get(format!("{}{path}", c.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let answer = c.open(&cookie, path).await;
         let h = answer.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
         assert!(
@@ -268,29 +256,12 @@ async fn sign_in_attempts_are_bounded() {
     let c = start().await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
-        let answer = c
-            .http
-            .post(format!("{}/signin", c.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(encode(&[
-                ("name", NAME),
-                ("password", "wrong password 123"),
-            ]))
-            .send()
-            .await
-            .unwrap();
+        let answer = c.attempt("wrong password 123", None).await;
         statuses.push(answer.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429]);
     // Locked out: even the right password waits.
-    let answer = c
-        .http
-        .post(format!("{}/signin", c.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
+    let answer = c.attempt(PASSWORD, None).await;
     assert_eq!(answer.status(), 429);
 }
 
@@ -326,13 +297,7 @@ async fn open_pages_on_the_event_stream_are_bounded() {
     let cookie = c.sign_in().await;
     let mut open = Vec::new();
     for _ in 0..2 {
-        let answer = c
-            .http
-            .get(format!("{}/events", c.base))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let answer = c.open(&cookie, "/events").await;
         assert_eq!(answer.status(), 200);
         assert_eq!(answer.headers()["content-type"], "text/event-stream");
         open.push(answer);
@@ -343,13 +308,7 @@ async fn open_pages_on_the_event_stream_are_bounded() {
     drop(open.pop());
     let again = tokio::time::timeout(Duration::from_secs(10), async {
         for wake in 0.. {
-            let answer = c
-                .http
-                .get(format!("{}/events", c.base))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .unwrap();
+            let answer = c.open(&cookie, "/events").await;
             if answer.status() == 200 {
                 return;
             }
@@ -361,14 +320,12 @@ async fn open_pages_on_the_event_stream_are_bounded() {
     again.await.expect("a freed place is given again");
 }
 
-#[tokio::test]
-async fn an_application_mounts_the_router_behind_its_own_authentication() {
-    let fake = FakeVobiz::start().await.unwrap();
-    let console = Console::builder(fake.client(), Store::in_memory().unwrap())
-        .build()
-        .unwrap();
-    // The application's own layer: here, a header it trusts names the
-    // moderator; a request without it gets no Moderator.
+/// `console.router()` behind an application's own authentication (here, a
+/// header it trusts names the moderator; a request without it gets no
+/// `Moderator`), served on 127.0.0.1 by the library's bounded serve loop;
+/// its base URL.
+async fn mounted(console: &Console) -> String {
+    use tower::ServiceExt;
     let app = console.router().layer(axum::middleware::from_fn(
         |mut request: axum::extract::Request, next: axum::middleware::Next| async move {
             if let Some(name) = request
@@ -382,23 +339,56 @@ async fn an_application_mounts_the_router_behind_its_own_authentication() {
             next.run(request).await
         },
     ));
-    use tower::ServiceExt;
-    let get = |user: Option<&str>| {
-        let mut request = axum::http::Request::get("/audit");
-        if let Some(user) = user {
-            request = request.header("x-app-user", user);
-        }
-        app.clone()
-            .oneshot(request.body(axum::body::Body::empty()).unwrap())
-    };
-    let anonymous = get(None).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let limits = vobiz::serve::ServeLimits::new(Duration::from_secs(5), 64 * 1024, 16);
+    tokio::spawn(vobiz::serve::serve_bounded(
+        listener,
+        limits,
+        move |parts, body| {
+            let app = app.clone();
+            async move {
+                let body = axum::body::Body::from(body.unwrap_or_default());
+                let answer = app
+                    .oneshot(axum::http::Request::from_parts(parts, body))
+                    .await;
+                let (parts, body) = answer.unwrap_or_else(|never| match never {}).into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20)
+                    .await
+                    .unwrap_or_default();
+                Ok(axum::http::Response::from_parts(
+                    parts,
+                    http_body_util::Full::new(body),
+                ))
+            }
+        },
+    ));
+    base
+}
+
+#[tokio::test]
+async fn an_application_mounts_the_router_behind_its_own_authentication() {
+    let fake = FakeVobiz::start().await.unwrap();
+    let console = Console::builder(fake.client(), Store::in_memory().unwrap())
+        .build()
+        .unwrap();
+    let base = mounted(&console).await;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let anonymous = http.get(format!("{base}/audit")).send().await.unwrap();
     assert_eq!(anonymous.status(), 303);
-    let signed = get(Some("grace")).await.unwrap();
-    assert_eq!(signed.status(), 200);
-    let body = axum::body::to_bytes(signed.into_body(), 1 << 20)
+    let signed = http
+        .get(format!("{base}/audit"))
+        .header("x-app-user", "grace")
+        .send()
         .await
         .unwrap();
-    assert!(String::from_utf8_lossy(&body).contains("<span data-moderator>grace</span>"));
+    assert_eq!(signed.status(), 200);
+    let body = signed.text().await.unwrap();
+    assert!(body.contains("<span data-moderator>grace</span>"), "{body}");
 }
 
 #[tokio::test]
@@ -423,14 +413,7 @@ async fn a_schedule_outlives_a_restart_of_the_console() {
     // A new console on the same file, and a simulator where the room runs.
     let second = start_with(Store::open(&path).unwrap(), |b| b).await;
     second.fake.add_conference("Later");
-    tokio::time::timeout(Duration::from_secs(15), async {
-        while second.fake.is_active("Later") {
-            let seen = second.fake.request_count();
-            second.fake.received(seen + 1).await;
-        }
-    })
-    .await
-    .expect("the stored schedule ended the room");
+    common::until_ended(&second.fake, "Later", Duration::from_secs(15)).await;
     assert_eq!(
         second.changes(),
         ["DELETE /api/v1/Account/MA_FAKE00001/Conference/Later/"]
@@ -440,27 +423,11 @@ async fn a_schedule_outlives_a_restart_of_the_console() {
 #[tokio::test]
 async fn a_sign_in_posted_from_another_site_is_refused() {
     let c = start().await;
-    let answer = c
-        .http
-        .post(format!("{}/signin", c.base))
-        .header("origin", "https://evil.example")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
+    let answer = c.attempt(PASSWORD, Some("https://evil.example")).await;
     assert_eq!(answer.status(), 403);
     assert!(answer.headers().get("set-cookie").is_none());
     let host = c.base.trim_start_matches("http://").to_owned();
-    let answer = c
-        .http
-        .post(format!("{}/signin", c.base))
-        .header("origin", format!("http://{host}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("name", NAME), ("password", PASSWORD)]))
-        .send()
-        .await
-        .unwrap();
+    let answer = c.attempt(PASSWORD, Some(&format!("http://{host}"))).await;
     assert_eq!(answer.status(), 303);
 }
 
@@ -479,7 +446,6 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_action_is_in_the_consoles_trail_and_still_reaches_the_applications_subscriber() {
-    use tower::ServiceExt;
     use tracing_subscriber::layer::SubscriberExt;
     let seen = Seen::default();
     let _default =
@@ -490,50 +456,33 @@ async fn an_action_is_in_the_consoles_trail_and_still_reaches_the_applications_s
     let console = Console::builder(fake.client(), Store::in_memory().unwrap())
         .build()
         .unwrap();
-    let app = console.router().layer(axum::middleware::from_fn(
-        |mut request: axum::extract::Request, next: axum::middleware::Next| async move {
-            request
-                .extensions_mut()
-                .insert(Moderator::new("grace", "app-session-1"));
-            next.run(request).await
-        },
-    ));
-    let page = |request: axum::http::Request<axum::body::Body>| {
-        let app = app.clone();
-        async move {
-            let answer = app.oneshot(request).await.unwrap();
-            let status = answer.status();
-            let body = axum::body::to_bytes(answer.into_body(), 1 << 20)
-                .await
-                .unwrap();
-            (status, String::from_utf8_lossy(&body).into_owned())
-        }
+    // Served on this thread: the handlers see this test's subscriber.
+    let base = mounted(&console).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let page = |request: reqwest::RequestBuilder| async move {
+        let answer = request.header("x-app-user", "grace").send().await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
     };
-    let (_, room) = page(
-        axum::http::Request::get("/rooms/Ops")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (_, room) = page(http.get(format!("{base}/rooms/Ops"))).await;
     let form = encode(&[
         ("csrf", &csrf_of(&room)),
         ("member", &id),
         ("action", "mute"),
     ]);
-    let post = axum::http::Request::post("/rooms/Ops/members")
+    let post = http
+        .post(format!("{base}/rooms/Ops/members"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(axum::body::Body::from(form))
-        .unwrap();
+        .body(form);
     let (status, body) = page(post).await;
     assert_eq!(status, 200, "{body}");
-    assert!(fake.members("Ops")[0].muted);
+    let sent = common::changes(&fake);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].starts_with("POST ") && sent[0].contains(&format!("/Member/{id}/Mute")),
+        "{sent:?}"
+    );
 
-    let (_, audit) = page(
-        axum::http::Request::get("/audit?room=Ops")
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (_, audit) = page(http.get(format!("{base}/audit?room=Ops"))).await;
     assert!(audit.contains("<td data-moderator>grace</td>"), "{audit}");
     assert!(audit.contains("<td data-outcome>applied</td>"), "{audit}");
     let targets = seen.0.lock().unwrap().clone();

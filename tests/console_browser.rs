@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use tokio::io::AsyncBufReadExt;
+mod common;
+
 use vobiz::console::{Console, Store};
 use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
 
@@ -170,12 +172,7 @@ impl Harness {
 
     /// The requests the simulator received that change state.
     fn changes(&self) -> Vec<String> {
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .map(|r| format!("{} {}", r.method, r.target))
-            .collect()
+        common::changes(&self.fake)
     }
 
     async fn close(self) {
@@ -358,14 +355,7 @@ async fn a_schedule_ends_its_room_a_rule_dry_runs_and_the_audit_names_the_modera
             .await
             .starts_with("scheduled: end Nightly at")
     );
-    tokio::time::timeout(PATIENCE, async {
-        while h.fake.is_active("Nightly") {
-            let seen = h.fake.request_count();
-            h.fake.received(seen + 1).await;
-        }
-    })
-    .await
-    .expect("the schedule ended its room");
+    common::until_ended(&h.fake, "Nightly", PATIENCE).await;
     h.goto("/schedules").await;
     let outcome = h.text("tr[data-room=Nightly] td[data-outcome]").await;
     assert_eq!(outcome, "ended");

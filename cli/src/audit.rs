@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Map, Value};
-use tracing::field::{Field, Visit};
+use serde_json::Value;
 use tracing_subscriber::layer::Context;
 
 /// The file the events go to, and the first write that failed.
@@ -59,41 +58,11 @@ pub struct AuditLayer(pub Arc<AuditLog>);
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for AuditLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let mut fields = Fields(Map::new());
-        fields.0.insert(
+        let mut fields = vobiz::audit_fields(event);
+        fields.insert(
             "time".to_owned(),
             Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
         );
-        event.record(&mut fields);
-        fields.0.remove("message");
-        self.0.write(&Value::Object(fields.0).to_string());
-    }
-}
-
-/// An event's fields as JSON values.
-struct Fields(Map<String, Value>);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        // Display values (`error.type`, `vobiz.error`) arrive here too,
-        // their Debug being their Display.
-        self.0
-            .insert(field.name().to_owned(), Value::from(format!("{value:?}")));
+        self.0.write(&Value::Object(fields).to_string());
     }
 }

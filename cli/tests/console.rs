@@ -12,14 +12,48 @@ use common::*;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A running console, killed when dropped.
-struct Running(Child);
+/// A running console, killed when dropped, and its stderr, read so that
+/// it never blocks on a full pipe.
+struct Running {
+    child: Child,
+    _notes: std::sync::mpsc::Receiver<String>,
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// `vobiz console ARGS` on a free loopback port, with only `env` set: the
+/// port, its stdout's lines, and the process (killed when dropped).
+fn console(
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (u16, std::sync::mpsc::Receiver<String>, Running) {
+    let port = free_port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
+        .arg("console")
+        .args(args)
+        .args(["--port", &port.to_string()])
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = lines(child.stdout.take().unwrap());
+    let notes = lines(child.stderr.take().unwrap());
+    (
+        port,
+        out,
+        Running {
+            child,
+            _notes: notes,
+        },
+    )
 }
 
 /// A raw HTTP/1.1 exchange with 127.0.0.1:`port`: the whole answer.
@@ -70,19 +104,7 @@ fn cookie_of(answer: &str) -> String {
 
 #[test]
 fn the_simulated_console_prints_a_sign_in_url_that_works_once() {
-    let port = free_port();
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let mut child = std::process::Command::new(bin)
-        .args(["console", "--simulate", "--port", &port.to_string()])
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = lines(child.stdout.take().unwrap());
-    let _notes = lines(child.stderr.take().unwrap());
-    let _running = Running(child);
+    let (port, out, _running) = console(&["--simulate"], &[]);
     let console = out.recv_timeout(WAIT).expect("the console said nothing");
     assert_eq!(console, format!("console: http://127.0.0.1:{port}/"));
     let sign_in = out.recv_timeout(WAIT).unwrap();
@@ -135,22 +157,13 @@ fn a_moderator_added_from_the_command_line_signs_in_and_only_a_hash_is_stored() 
     assert!(stored.contains("$argon2id$"));
 
     // The console on the simulator's account, signed into with it.
-    let port = free_port();
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let mut child = std::process::Command::new(bin)
-        .args(["console", "--db", db, "--port", &port.to_string()])
-        .env_clear()
-        .env("VOBIZ_AUTH_ID", s.fake.auth_id())
-        .env("VOBIZ_AUTH_TOKEN", vobiz::testing::FAKE_AUTH_TOKEN)
-        .env("VOBIZ_BASE_URL", s.fake.base_url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = lines(child.stdout.take().unwrap());
-    let _notes = lines(child.stderr.take().unwrap());
-    let _running = Running(child);
+    let base_url = s.fake.base_url();
+    let env = [
+        ("VOBIZ_AUTH_ID", s.fake.auth_id()),
+        ("VOBIZ_AUTH_TOKEN", vobiz::testing::FAKE_AUTH_TOKEN),
+        ("VOBIZ_BASE_URL", base_url.as_str()),
+    ];
+    let (port, out, _running) = console(&["--db", db], &env);
     assert!(out.recv_timeout(WAIT).unwrap().starts_with("console: "));
     let wrong = post(port, "/signin", "", "name=grace&password=not+it+at+all");
     assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");

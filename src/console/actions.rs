@@ -187,19 +187,26 @@ pub(crate) async fn record(
     let shared = asker.shared.clone();
     let room = shared.client.conference(&name);
     let (said, _) = trail::run(&shared, asker.moderator.name(), Some(&name), async {
-        match form.action.as_str() {
+        Some(match form.action.as_str() {
             "start" => room
                 .start_recording(RecordingFormat::Mp3, None)
                 .await
                 .map(|_| "recording started"),
             "stop" => room.stop_recording().await.map(|()| "recording stopped"),
-            _ => Ok("nothing: not a recording action"),
-        }
+            _ => return None,
+        })
     })
     .await;
     let top = match said {
-        Ok(done) => flash(done, true),
-        Err(e) => flash(&format!("recording: failed: {e}"), false),
+        Some(Ok(done)) => flash(done, true),
+        Some(Err(e)) => flash(&format!("recording: failed: {e}"), false),
+        None => flash(
+            &format!(
+                "{:?} is not a recording action; nothing was sent",
+                form.action
+            ),
+            false,
+        ),
     };
     room_with(&asker, &name, None, &top).await
 }

@@ -7,7 +7,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
-use tracing::field::{Field, Visit};
 use tracing::instrument::WithSubscriber;
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
@@ -73,13 +72,11 @@ impl Subscriber for Catch {
 
     fn event(&self, event: &Event<'_>) {
         if is_audit(event.metadata()) {
-            let mut fields = Fields(Map::new());
-            event.record(&mut fields);
-            fields.0.remove("message");
+            let fields = crate::audit::audit_fields(event);
             self.caught
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(fields.0);
+                .push(fields);
         }
         if self.inner.enabled(event.metadata()) {
             self.inner.event(event)
@@ -104,32 +101,5 @@ impl Subscriber for Catch {
 
     fn current_span(&self) -> tracing_core::span::Current {
         self.inner.current_span()
-    }
-}
-
-/// An event's fields as JSON values (the CLI's `--audit-log` reads them
-/// the same way).
-struct Fields(Map<String, Value>);
-
-impl Visit for Fields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.insert(field.name().to_owned(), Value::from(value));
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_owned(), Value::from(format!("{value:?}")));
     }
 }

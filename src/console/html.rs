@@ -9,16 +9,7 @@ use std::fmt::Write;
 /// attribute values.
 pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::xml::escape(text, &mut out);
     out
 }
 
@@ -121,7 +112,7 @@ mod tests {
     fn markup_is_text() {
         assert_eq!(
             esc("<b onclick='x'>\"R&D\"</b>"),
-            "&lt;b onclick=&#39;x&#39;&gt;&quot;R&amp;D&quot;&lt;/b&gt;"
+            "&lt;b onclick=&apos;x&apos;&gt;&quot;R&amp;D&quot;&lt;/b&gt;"
         );
     }
 }

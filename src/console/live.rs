@@ -81,16 +81,17 @@ impl Live {
     /// Vobiz's list, as just read.
     pub(crate) fn listed(&self, result: Result<Vec<String>, String>) {
         let mut listed = lock(&self.listed);
-        let before = (listed.names.clone(), listed.failure.clone());
-        match result {
+        let changed = match result {
             Ok(names) => {
                 self.seen(names.iter().map(String::as_str));
-                listed.names = names.into_iter().collect();
+                let names: BTreeSet<String> = names.into_iter().collect();
+                let changed = names != listed.names || listed.failure.is_some();
+                listed.names = names;
                 listed.failure = None;
+                changed
             }
-            Err(why) => listed.failure = Some(why),
-        }
-        let changed = (&listed.names, &listed.failure) != (&before.0, &before.1);
+            Err(why) => listed.failure.replace(why.clone()) != Some(why),
+        };
         drop(listed);
         if changed {
             self.bump();

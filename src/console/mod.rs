@@ -271,7 +271,8 @@ impl Console {
     pub fn router_with_sign_in(&self) -> Router {
         let sign_in = Router::new()
             .route("/signin", get(signin::page).post(signin::sign_in))
-            .route("/signin/link", get(signin::link_page).post(signin::link));
+            .route("/signin/link", get(signin::link_page).post(signin::link))
+            .layer(from_fn(signin::same_origin_posts));
         self.routes(sign_in)
             .layer(from_fn_with_state(self.shared.clone(), guard::session))
             .with_state(self.shared.clone())

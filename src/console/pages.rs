@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::guard::Asker;
 use super::html::{flash, page};
-use super::planner::Plans;
 use super::plans_view::{audit_page, rules_page, schedules_page};
 use super::rooms_view::{end_dialog, kick_dialog, room_page, room_rows, rooms_page};
 
@@ -42,7 +41,7 @@ pub(crate) async fn rooms(asker: Asker, Query(q): Query<RoomsQuery>) -> Response
 
 /// The live rooms table's rows alone (for a page that cannot stream).
 pub(crate) async fn rows(asker: Asker) -> Html<String> {
-    Html(room_rows(&asker.shared, &Plans::load(&asker.shared.store)))
+    Html(room_rows(&asker.shared))
 }
 
 /// `/rooms/NAME?kick=ID` opens the kick dialog for member ID.

@@ -12,7 +12,8 @@ use super::state::Shared;
 use crate::conference::{ConferenceDetails, MemberDetails};
 
 /// The body rows of the live rooms table (what the event stream sends).
-pub(crate) fn room_rows(shared: &Shared, plans: &Plans) -> String {
+pub(crate) fn room_rows(shared: &Shared) -> String {
+    let plans = &Plans::load(&shared.store);
     let rows = shared.live.rows();
     let mut out = String::with_capacity(rows.len() * 400);
     for row in &rows {
@@ -50,7 +51,6 @@ fn push_row(out: &mut String, row: &RoomRow, plans: &Plans) {
 /// The live rooms page; `top` goes above the table (an outcome, or the
 /// end dialog).
 pub(crate) fn rooms_page(shared: &Shared, moderator: &str, csrf: &str, top: &str) -> String {
-    let plans = Plans::load(&shared.store);
     let mut body = String::from(top);
     if let Some(why) = shared.live.list_failure() {
         body.push_str(&flash(
@@ -65,7 +65,7 @@ pub(crate) fn rooms_page(shared: &Shared, moderator: &str, csrf: &str, top: &str
          <table class=\"rooms\"><thead><tr><th>Room</th><th>Known for</th><th>Members</th>\
          <th>From</th><th>Rules and schedules</th><th></th></tr></thead>\
          <tbody data-live>{}</tbody></table>",
-        room_rows(shared, &plans)
+        room_rows(shared)
     );
     page("Live rooms", moderator, csrf, &body)
 }

@@ -22,10 +22,20 @@ const MAX_ATTEMPTS_PER_MINUTE: u32 = 30;
 
 /// 32 random bytes from the OS, in hex.
 pub(crate) fn random_hex() -> String {
+    hex(&random_bytes())
+}
+
+/// 32 random bytes from the OS.
+pub(crate) fn random_bytes() -> [u8; 32] {
     let mut bytes = [0u8; 32];
     // Without OS randomness nothing here can be secret: stop rather than
     // hand out guessable sessions.
     getrandom::getrandom(&mut bytes).expect("the OS random source is unavailable");
+    bytes
+}
+
+/// `bytes` in lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -6,8 +6,9 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -54,18 +55,20 @@ fn same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o == h)
 }
 
-pub(crate) async fn sign_in(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Form(f): Form<SignIn>,
-) -> Response {
-    if !same_origin(&headers) {
+/// Refuses (403) a sign-in POST whose page was not this console's: the
+/// sign-in forms carry no CSRF token, there being no session yet.
+pub(crate) async fn same_origin_posts(request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && !same_origin(request.headers()) {
         return (
             StatusCode::FORBIDDEN,
             "refused: a sign-in from another site",
         )
             .into_response();
     }
+    next.run(request).await
+}
+
+pub(crate) async fn sign_in(State(shared): State<Arc<Shared>>, Form(f): Form<SignIn>) -> Response {
     if let Err(wait) = shared.sessions.may_try(&f.name) {
         let said = format!(
             "Too many attempts; try again in {} s.",
@@ -125,18 +128,7 @@ pub(crate) async fn link_page(Query(link): Query<Link>) -> Html<String> {
     ))
 }
 
-pub(crate) async fn link(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Form(link): Form<Link>,
-) -> Response {
-    if !same_origin(&headers) {
-        return (
-            StatusCode::FORBIDDEN,
-            "refused: a sign-in from another site",
-        )
-            .into_response();
-    }
+pub(crate) async fn link(State(shared): State<Arc<Shared>>, Form(link): Form<Link>) -> Response {
     match shared.sessions.redeem(&link.token) {
         Some(moderator) => signed_in(&shared, &moderator),
         None => {

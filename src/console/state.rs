@@ -101,8 +101,6 @@ impl Shared {
         settings: Settings,
         max_streams: usize,
     ) -> Shared {
-        let mut secret = [0u8; 32];
-        getrandom::getrandom(&mut secret).expect("the OS random source is unavailable");
         Shared {
             client,
             store,
@@ -113,7 +111,7 @@ impl Shared {
             streams: Arc::new(tokio::sync::Semaphore::new(max_streams)),
             planner: tokio::sync::Notify::new(),
             low_since: Default::default(),
-            secret,
+            secret: super::sessions::random_bytes(),
         }
     }
 
@@ -121,11 +119,7 @@ impl Shared {
     pub(crate) fn csrf(&self, moderator: &Moderator) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("any key length");
         mac.update(moderator.session_key.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        super::sessions::hex(&mac.finalize().into_bytes())
     }
 
     /// Whether `token` is `moderator`'s CSRF token (in constant time).

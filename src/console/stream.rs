@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use super::guard::Asker;
-use super::planner::Plans;
 use super::rooms_view::room_rows;
 use super::state::Shared;
 use crate::callbacks::ConferenceEvent;
@@ -34,7 +33,7 @@ pub(crate) async fn events(asker: Asker) -> Response {
             if !first {
                 changes.changed().await.ok()?;
             }
-            let rows = room_rows(&shared, &Plans::load(&shared.store)).replace(['\r', '\n'], " ");
+            let rows = room_rows(&shared).replace(['\r', '\n'], " ");
             let event = Bytes::from(format!("event: rooms\ndata: {rows}\n\n"));
             Some((Ok::<_, Infallible>(event), (shared, changes, permit, false)))
         });

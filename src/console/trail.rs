@@ -57,9 +57,11 @@ pub(crate) mod console_ops {
     pub(crate) const CANCEL_SCHEDULE: &str = "console.cancel_schedule";
     /// A rule stored (off).
     pub(crate) const ADD_RULE: &str = "console.add_rule";
-    /// A rule enabled, disabled or deleted.
+    /// A rule enabled.
     pub(crate) const ENABLE_RULE: &str = "console.enable_rule";
+    /// A rule disabled.
     pub(crate) const DISABLE_RULE: &str = "console.disable_rule";
+    /// A rule deleted.
     pub(crate) const DELETE_RULE: &str = "console.delete_rule";
 }
 

@@ -480,3 +480,30 @@ pub fn shown(err: &vobiz::Error) -> String {
 /// The adversarial suites' token: it has the characters encoders change
 /// (`/`, `+`).
 pub const HOSTILE_TOKEN: &str = "tok/SECRET+9-hostile";
+
+/// What `fake` received that could change state (anything but GET), as
+/// `METHOD target` lines.
+pub fn changes(fake: &vobiz::testing::FakeVobiz) -> Vec<String> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect()
+}
+
+/// Waits, at most `patience`, until `room` is no longer active on `fake`:
+/// woken by each request it receives, not by a clock.
+pub async fn until_ended(
+    fake: &vobiz::testing::FakeVobiz,
+    room: &str,
+    patience: std::time::Duration,
+) {
+    tokio::time::timeout(patience, async {
+        while fake.is_active(room) {
+            let seen = fake.request_count();
+            fake.received(seen + 1).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{room} was not ended within {patience:?}"));
+}
