@@ -211,11 +211,31 @@ async fn empty_and_non_json_bodies_keep_the_status() {
     let err = result.unwrap_err();
     assert_eq!((err.status(), err.message()), (Some(503), None));
 
+    let page = format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\"><head><title>501</title></head>\n<body>{}</body></html>",
+        "Not Implemented. ".repeat(40)
+    );
+    let answer = ResponseTemplate::new(501).set_body_raw(page.clone(), "text/html; charset=utf-8");
+    let (result, _s) = hangup_against(answer).await;
+    let err = result.unwrap_err();
+    assert_eq!(err.status(), Some(501));
+    // A page is summarised, not printed: one short line a person can read.
+    let summary = format!("a text/html body of {} bytes, not shown", page.len());
+    assert_eq!(err.message(), Some(summary.as_str()));
+    assert!(!err.to_string().contains("DOCTYPE"), "{err}");
+    assert_eq!(err.api_error().unwrap().body(), page.as_bytes());
+
+    // Markup sent as plain text is summarised too.
     let html = "<html><body>502 Bad Gateway</body></html>";
     let (result, _s) = hangup_against(ResponseTemplate::new(502).set_body_string(html)).await;
     let err = result.unwrap_err();
-    assert_eq!(err.status(), Some(502));
-    assert_eq!(err.message(), Some(html));
+    let summary = format!("a text/plain body of {} bytes, not shown", html.len());
+    assert_eq!(err.message(), Some(summary.as_str()));
+
+    // One short line of plain text is the message as it stands.
+    let answer = ResponseTemplate::new(503).set_body_string("upstream connect error");
+    let (result, _s) = hangup_against(answer).await;
+    assert_eq!(result.unwrap_err().message(), Some("upstream connect error"));
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ use vobiz::conference::Hangup;
 
 use crate::EnforceArgs;
 use crate::batch::{self, Ending, Gate};
+use crate::check::{self, DryRun, Seen};
 use crate::commands::human;
 use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Interrupts, Out, shown};
@@ -104,8 +105,19 @@ impl Pass<'_> {
     /// could not be checked or ended.
     async fn run(&mut self) -> Result<Result<(), Failure>, Stop> {
         let (client, out, args) = (self.client, self.out, self.args);
+        let mut dry = DryRun::default();
+        let each = |name: &str, seen: &Seen, over: bool| match seen {
+            _ if args.dry_run => {
+                let would = if over { "would_end" } else { "under_limit" };
+                let _ = dry.report(out, name, seen, would);
+            }
+            Seen::Unreadable(e) => {
+                eprintln!("vobiz: {}: could not read its run time ({e})", shown(name));
+            }
+            _ => {}
+        };
         let mut look = tokio::select! {
-            look = look(client, args, self.extra) => look,
+            look = look(client, args, self.extra, each) => look,
             () = Interrupts::next_of(self.interrupts) => return Err(Stop(interrupted())),
         };
         let names: Vec<String> = look.over.keys().cloned().collect();
@@ -120,12 +132,6 @@ impl Pass<'_> {
             return Err(Stop(failure));
         }
         if args.dry_run {
-            for (name, ran) in &look.over {
-                out.print(
-                    &format!("{}: running for {}, over the limit: would end", shown(name), human(*ran)),
-                    &json!({"name": name, "run_time_seconds": ran.as_secs_f64(), "outcome": "would_end"}),
-                );
-            }
             return Ok(report(out, &summary));
         }
         if !names.is_empty() && !*self.confirmed {
@@ -180,8 +186,15 @@ impl Pass<'_> {
     }
 }
 
-/// Every room the pass can learn of, and the run time of each.
-async fn look(client: &Client, args: &EnforceArgs, extra: &[String]) -> Look {
+/// Every room the pass can learn of, and the run time of each, read
+/// `--concurrency` at a time; `each` hears every room read (but one whose
+/// read was refused for the credentials, which stops the look).
+async fn look(
+    client: &Client,
+    args: &EnforceArgs,
+    extra: &[String],
+    mut each: impl FnMut(&str, &Seen, bool),
+) -> Look {
     let mut look = Look {
         checked: 0,
         could_not_check: 0,
@@ -209,24 +222,29 @@ async fn look(client: &Client, args: &EnforceArgs, extra: &[String]) -> Look {
             eprintln!("vobiz: listing rooms failed ({e}); checking the named ones");
         }
     }
-    for name in names {
-        match client.conference(&name).details().await {
-            Ok(details) => {
-                look.checked += 1;
-                if details.run_time() > args.max_duration {
-                    look.over.insert(name, details.run_time());
-                }
+    let mut reads = std::pin::pin!(check::read(client, names, args.concurrency));
+    while let Some((name, seen)) = reads.next().await {
+        let over = match &seen {
+            Seen::Active(details) => details.run_time() > args.max_duration,
+            _ => false,
+        };
+        match &seen {
+            Seen::Active(details) if over => {
+                look.over.insert(name.clone(), details.run_time());
             }
-            Err(e) if e.is_not_found() => look.checked += 1,
-            Err(e) if e.is_auth_failure() => {
-                look.stopped = Some(output::credentials_refused(&e));
+            Seen::Unreadable(e) if e.is_auth_failure() => {
+                look.stopped = Some(output::credentials_refused(e));
                 break;
             }
-            Err(e) => {
+            Seen::Unreadable(_) => {
                 look.could_not_check += 1;
-                eprintln!("vobiz: {}: could not read its run time ({e})", shown(&name));
+                each(&name, &seen, over);
+                continue;
             }
+            _ => {}
         }
+        look.checked += 1;
+        each(&name, &seen, over);
     }
     look
 }

@@ -17,6 +17,7 @@ mod answer;
 mod api;
 mod audit;
 mod batch;
+mod check;
 mod commands;
 mod console;
 mod demo;
@@ -243,7 +244,8 @@ struct SweepArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
-    /// Print the names it would end, and send nothing.
+    /// Read each room (GET only) and say which would be ended, which are
+    /// not active and which could not be read; change nothing.
     #[arg(long)]
     dry_run: bool,
     /// Do not ask; needed when stdin is not a terminal.

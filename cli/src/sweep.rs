@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 
+use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
@@ -11,6 +12,7 @@ use vobiz::conference::Hangup;
 
 use crate::SweepArgs;
 use crate::batch::{self, Gate};
+use crate::check::{self, DryRun};
 use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Interrupts, Out, shown};
 
@@ -94,14 +96,7 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
         (None, None) => Vec::new(),
     };
     if args.dry_run {
-        for name in &names {
-            out.print(&shown(name), &json!({"name": name, "outcome": "would_end"}));
-        }
-        out.note(&format!(
-            "dry run: {} room(s) would be ended; nothing was sent",
-            names.len()
-        ));
-        return Ok(());
+        return dry_run(client, out, names, args.concurrency).await;
     }
     output::confirm_rooms(yes, "End these rooms?", &names)?;
     let mut summary = Summary::new(names.len());
@@ -133,6 +128,26 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     let stopped = batch::drive(endings, &gate, &mut interrupts, each, note).await;
     bar.finish_and_clear();
     finish(out, &summary, "swept", stopped)
+}
+
+/// Reads each room and says what an ending would do to it; sends nothing
+/// that changes state.
+async fn dry_run(
+    client: &Client,
+    out: &Out,
+    names: Vec<String>,
+    concurrency: usize,
+) -> Result<(), Failure> {
+    let mut count = DryRun::default();
+    let mut reads = std::pin::pin!(check::read(client, names, concurrency));
+    let mut stopped = None;
+    while let Some((name, seen)) = reads.next().await {
+        stopped = count.report(out, &name, &seen, "would_end");
+        if stopped.is_some() {
+            break;
+        }
+    }
+    count.finish(out, stopped)
 }
 
 /// Why a batch stops after this outcome, if it does: the audit log could

@@ -96,6 +96,22 @@ fn json_failures_are_one_document_too() {
 }
 
 #[test]
+fn an_html_error_page_is_summarised_in_one_line() {
+    let s = sim(&[("standup", 1)]);
+    let page = format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head><title>501</title></head>\n<body>{}</body></html>",
+        "Not Implemented by this proxy. ".repeat(30)
+    );
+    s.fake.push_faults([Fault::not_json(501, page.clone())]);
+    let r = run(s.vobiz(&["room", "standup"]));
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        format!("vobiz: server error: HTTP 501: a text/html body of {} bytes, not shown\n", page.len())
+    );
+}
+
+#[test]
 fn hangup_verifies_confirms_notifies_ends_and_logs() {
     let s = sim(&[("standup", 2), ("quiet", 0)]);
     // No terminal, no --yes: refused, nothing sent at all.
@@ -325,12 +341,40 @@ fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
     let (s, _dir, file) = rooms_to_sweep(60, |i| i < 20);
     let names: Vec<String> = (0..60).map(|i| format!("room-{i}")).collect();
 
-    let r = run(s.vobiz(&["sweep", &file, "--dry-run"]));
-    assert_eq!((r.code, r.stdout.lines().count()), (0, 60), "{}", r.stderr);
-    assert_eq!(s.fake.request_count(), 0);
+    // The dry run asks the server: 20 live, 40 not, nothing changed.
+    let r = run(s.vobiz(&["--json", "sweep", &file, "--dry-run", "--concurrency", "4"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut lines = json_lines(&r.stdout);
+    let summary = lines.pop().unwrap();
+    assert_eq!(
+        summary["summary"],
+        serde_json::json!({"would_end": 20, "not_active": 40, "unreadable": 0})
+    );
+    let would: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["outcome"] == "would_end")
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(would.len(), 20);
+    assert!(would.iter().all(|n| n.trim_start_matches("room-").parse::<usize>().unwrap() < 20));
+    assert_eq!((s.fake.request_count(), s.changes()), (60, 0));
+    assert!(s.fake.max_in_flight() <= 4);
+    assert_eq!(s.fake.active_conferences().len(), 20);
+    // A room that cannot be read is said so, and the dry run exits 1.
+    s.fake.push_faults((0..3).map(|_| Fault::status(503)));
+    let r = run(s.vobiz(&["sweep", &file, "--dry-run", "--concurrency", "1"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("room-0: could not be read (server error: HTTP 503"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("dry run: 19 room(s) would be ended, 40 not active, 1 could not be read; nothing was changed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(s.changes(), 0);
+    let before = s.fake.request_count();
     let r = run(s.vobiz(&["sweep", &file]));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert_eq!(s.fake.request_count(), 0);
+    assert_eq!(s.fake.request_count(), before);
 
     let r = run(s.vobiz(&["sweep", &file, "--yes", "--concurrency", "4"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -394,7 +438,12 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
         &extra,
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("long: running for") && r.stdout.contains("hidden: running for"));
+    assert!(
+        r.stdout.contains("long: 2 members, running for 2h") && r.stdout.contains("hidden: 1 members, running for 2h"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("young: 1 members, running for 0s: under limit"), "{}", r.stdout);
     assert_eq!(s.changes(), 0);
     let r = run(s.vobiz(&["enforce", "--max-duration", "1h", "--once"]));
     assert_eq!(r.code, 2, "confirmation needed: {}", r.stderr);

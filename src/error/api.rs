@@ -19,8 +19,9 @@ use crate::text::clean;
 /// Vobiz documents two body shapes, and both are understood:
 /// `{"error": "conference not found", "api_id": "..."}` and
 /// `{"status": "error", "error": {"code", "message", "details"}, "timestamp", "requestId"}`.
-/// A body that is empty or not JSON still yields the status, and its text
-/// (bounded) as the message. Where the spec documents an error body, its
+/// A body that is empty or not JSON still yields the status; a short line
+/// of plain text is the message, and anything else (an HTML error page, a
+/// long text) is summarised by its content type and size rather than shown. Where the spec documents an error body, its
 /// type is generated (`types::<Operation><Status>Error`) and
 /// [`decode_body`](ApiError::decode_body) reads the body as that type.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +71,7 @@ impl ApiError {
         let said = said.or_else(|| Said::of_error(&body).map(Arc::new));
         let said = said.unwrap_or_else(|| {
             Arc::new(Said {
-                message: clean(&String::from_utf8_lossy(&body)),
+                message: not_json(headers, &body),
                 ..Said::default()
             })
         });
@@ -189,4 +190,37 @@ impl fmt::Display for ApiError {
         }
         f.write_str(&after(e.attempts))
     }
+}
+
+/// The longest plain-text body that is shown as the message; a proxy's
+/// `Service Unavailable` fits, a page does not.
+const SHOWN_TEXT: usize = 200;
+
+/// What a body that is not JSON says: its text when it is one short line of
+/// plain text, else its content type and size, so that a proxy's 501 page
+/// is one line in a report rather than the page.
+fn not_json(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    let plain = matches!(content_type.as_deref(), None | Some("text/plain"));
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if plain && text.len() <= SHOWN_TEXT && !text.starts_with('<') && !text.contains('\n') {
+        return clean(text);
+    }
+    let size = headers
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(body.len() as u64);
+    let kind = content_type
+        .and_then(|t| clean(&t))
+        .unwrap_or_else(|| "untyped".to_owned());
+    Some(format!("a {kind} body of {size} bytes, not shown"))
 }
