@@ -235,7 +235,10 @@ async fn empty_and_non_json_bodies_keep_the_status() {
     // One short line of plain text is the message as it stands.
     let answer = ResponseTemplate::new(503).set_body_string("upstream connect error");
     let (result, _s) = hangup_against(answer).await;
-    assert_eq!(result.unwrap_err().message(), Some("upstream connect error"));
+    assert_eq!(
+        result.unwrap_err().message(),
+        Some("upstream connect error")
+    );
 }
 
 #[tokio::test]

@@ -19,6 +19,8 @@ const MAX_BODY: u64 = 4 * 1024 * 1024;
 
 #[derive(Args)]
 pub struct ApiArgs {
+    #[command(flatten)]
+    account: crate::Account,
     /// The operation's operationId (`vobiz api --list` lists them).
     #[arg(required_unless_present = "list")]
     operation: Option<String>,
@@ -42,6 +44,11 @@ impl ApiArgs {
     /// Whether this only lists (needs no credentials).
     pub fn lists(&self) -> bool {
         self.list
+    }
+
+    /// The account flags.
+    pub fn account(&self) -> &crate::Account {
+        &self.account
     }
 }
 

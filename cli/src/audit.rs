@@ -13,6 +13,8 @@ use tracing_subscriber::layer::Context;
 /// The file the events go to, and the first write that failed.
 pub struct AuditLog {
     path: PathBuf,
+    /// The profile whose credentials the command uses, in every line.
+    profile: std::sync::OnceLock<String>,
     file: Mutex<std::fs::File>,
     failure: Mutex<Option<String>>,
 }
@@ -27,9 +29,15 @@ impl AuditLog {
             .map_err(|e| format!("cannot open the audit log {}: {e}", path.display()))?;
         Ok(Arc::new(AuditLog {
             path: path.to_owned(),
+            profile: std::sync::OnceLock::new(),
             file: Mutex::new(file),
             failure: Mutex::new(None),
         }))
+    }
+
+    /// Names the profile in every line from now on.
+    pub fn set_profile(&self, profile: String) {
+        let _ = self.profile.set(profile);
     }
 
     /// Why a line could not be written, if one could not.
@@ -63,6 +71,9 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for AuditLayer {
             "time".to_owned(),
             Value::from(humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()),
         );
+        if let Some(profile) = self.0.profile.get() {
+            fields.insert("vobiz.profile".to_owned(), Value::from(profile.as_str()));
+        }
         self.0.write(&Value::Object(fields).to_string());
     }
 }

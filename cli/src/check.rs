@@ -81,7 +81,7 @@ impl DryRun {
                 (format!("{}: could not be read ({e})", shown(name)), line)
             }
         };
-        out.print(&text, &line);
+        out.report(&text, &line);
         None
     }
 

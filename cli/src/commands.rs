@@ -191,7 +191,7 @@ pub async fn hangup_all(client: &Client, out: &Out, args: HangupArgs) -> Result<
     let result = client.hangup_all_conferences().await;
     out.audited()?;
     result?;
-    out.print("every conference ended", &json!({"outcome": "ended_all"}));
+    out.report("every conference ended", &json!({"outcome": "ended_all"}));
     Ok(())
 }
 
@@ -220,7 +220,7 @@ pub async fn members(client: &Client, out: &Out, args: MembersArgs) -> Result<()
         output::shown(&shown),
         output::shown(&args.room)
     );
-    out.print(
+    out.report(
         &text,
         &json!({"room": args.room, "action": name, "outcome": done}),
     );
@@ -356,7 +356,7 @@ pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), 
         ),
         RecordAction::Stop => format!("stopped recording {}", args.room),
     };
-    out.print(
+    out.report(
         &text,
         &json!({"room": args.room, "action": action, "outcome": accepted}),
     );

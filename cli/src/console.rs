@@ -12,11 +12,12 @@ use clap::{Args, Subcommand};
 use vobiz::console::{Console, Store};
 use vobiz::testing::{FAKE_AUTH_ID, FAKE_AUTH_TOKEN, FakeVobiz};
 
-use crate::Global;
 use crate::output::{self, Failure, Out};
 
 #[derive(Args)]
 pub struct ConsoleArgs {
+    #[command(flatten)]
+    account: crate::Account,
     #[command(subcommand)]
     action: Option<ConsoleAction>,
     /// Run against the built-in simulator (a few rooms with members, its
@@ -54,7 +55,14 @@ enum ConsoleAction {
     },
 }
 
-pub async fn run(args: ConsoleArgs, global: &Global, out: &Out) -> Result<(), Failure> {
+impl ConsoleArgs {
+    /// The account flags (the live console's; `--simulate` needs none).
+    pub fn account(&self) -> &crate::Account {
+        &self.account
+    }
+}
+
+pub async fn run(args: ConsoleArgs, out: &Out) -> Result<(), Failure> {
     if let Some(ConsoleAction::AddModerator { name }) = &args.action {
         return add_moderator(&args, name, out);
     }
@@ -84,19 +92,17 @@ pub async fn run(args: ConsoleArgs, global: &Global, out: &Out) -> Result<(), Fa
     if args.simulate {
         simulate(&args, listener, &public, out).await
     } else {
-        live(&args, global, listener, &public, out).await
+        live(&args, listener, &public, out).await
     }
 }
 
 async fn live(
     args: &ConsoleArgs,
-    global: &Global,
     listener: tokio::net::TcpListener,
     public: &str,
     out: &Out,
 ) -> Result<(), Failure> {
-    let client = output::client(global)?;
-    let token = std::env::var(vobiz::ENV_AUTH_TOKEN).unwrap_or_default();
+    let (client, token) = output::client_and_token(&args.account, out)?;
     let store = open_store(args.db.clone().or_else(default_db))?;
     let console = Console::builder(client, store)
         .callbacks(token, public)

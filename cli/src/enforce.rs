@@ -155,7 +155,7 @@ impl Pass<'_> {
             summary.endings.count(&result);
             let ran = look.over.get(&name).copied().unwrap_or_default();
             match &result {
-                Ok(o) => out.print(
+                Ok(o) => out.report(
                     &format!(
                         "{}: running for {}, over the limit: {o}",
                         shown(&name),
@@ -255,13 +255,13 @@ fn report(out: &Out, summary: &PassSummary) -> Result<(), Failure> {
     if out.json {
         out.print("", &json!({ "summary": summary }));
     } else {
-        eprintln!(
+        out.note(&format!(
             "enforce: {} room(s) checked, {} could not be checked, {} over the limit; {}",
             summary.checked,
             summary.could_not_check,
             summary.over_limit,
             summary.endings.line("ending")
-        );
+        ));
     }
     let unended = summary.endings.failed + summary.endings.not_tried;
     match (summary.could_not_check, unended) {

@@ -22,9 +22,11 @@ mod commands;
 mod console;
 mod demo;
 mod enforce;
+mod examples;
 mod manuals;
 mod names;
 mod output;
+mod profiles;
 mod receiver;
 mod simulator;
 mod sweep;
@@ -38,7 +40,7 @@ use output::{Failure, Out};
 /// without an account: `vobiz simulator` prints the lines that point the CLI
 /// at a local simulator.
 #[derive(Parser)]
-#[command(name = "vobiz", version, about, long_about)]
+#[command(name = "vobiz", version, about, long_about, after_help = examples::TOP)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -53,58 +55,92 @@ struct Global {
     /// enforce) instead of text; a failure too, as {"error": ...}.
     #[arg(long, global = true)]
     json: bool,
-    /// Append one JSON line per state change to this file.
-    #[arg(long, global = true, value_name = "FILE")]
-    audit_log: Option<PathBuf>,
+    /// Print only errors and what was asked for (a list, a document, the
+    /// JSON): no notes, progress or summaries; the exit code tells the rest.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     /// Trace to stderr (-v: the crate's events, -vv: everything).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// The API's base URL (default: VOBIZ_BASE_URL, else Vobiz's).
-    #[arg(long, global = true, value_name = "URL")]
+}
+
+/// Which account a command acts on, and where its changes are logged: the
+/// flags of the commands that call the API.
+#[derive(Args, Clone, Default)]
+struct Account {
+    /// The profile to use (`vobiz profile list`); VOBIZ_AUTH_ID and
+    /// VOBIZ_AUTH_TOKEN, when both are set, override it.
+    #[arg(long, env = "VOBIZ_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
+    /// The API's base URL (default: VOBIZ_BASE_URL, else the profile's,
+    /// else Vobiz's).
+    #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+    /// Append one JSON line per state change to this file.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// List live conference names, one per line (the list can leave live
     /// rooms out).
-    Rooms,
+    #[command(after_help = examples::ROOMS)]
+    Rooms {
+        #[command(flatten)]
+        account: Account,
+    },
     /// Show a room's run time, member count and members.
+    #[command(after_help = examples::ROOM)]
     Room {
         /// The room's name.
         name: String,
+        #[command(flatten)]
+        account: Account,
     },
     /// Verify, confirm, notify, then end rooms (or every room, with --all).
+    #[command(after_help = examples::HANGUP)]
     Hangup(HangupArgs),
     /// Act on members of a room: mute, unmute, deafen, undeafen, kick,
     /// hangup, play URL, stop-audio.
+    #[command(after_help = examples::MEMBERS)]
     Members(MembersArgs),
     /// Start or stop recording a room.
+    #[command(after_help = examples::RECORD)]
     Record(RecordArgs),
     /// End the rooms named one per line in FILE (or `-` for stdin).
+    #[command(after_help = examples::SWEEP)]
     Sweep(SweepArgs),
     /// End rooms that have run longer than a limit, every so often.
+    #[command(after_help = examples::ENFORCE)]
     Enforce(EnforceArgs),
     /// Run the Vobiz simulator on 127.0.0.1, for trying every command
     /// without an account.
+    #[command(after_help = examples::SIMULATOR)]
     Simulator(SimulatorArgs),
     /// A moderated session against a built-in simulator: no credentials,
     /// nothing leaves this machine.
+    #[command(after_help = examples::DEMO)]
     Demo,
     /// Print an answer document (`vobiz xml conference NAME ...`).
+    #[command(after_help = examples::XML)]
     Xml(XmlArgs),
     /// Receive conference callbacks (`vobiz callbacks serve --port N`).
+    #[command(after_help = examples::CALLBACKS)]
     Callbacks(CallbacksArgs),
     /// Call any operation of the API by its operationId
     /// (`vobiz api --list` lists them).
+    #[command(after_help = examples::API)]
     Api(api::ApiArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish), e.g.
     /// `vobiz completions bash > ~/.local/share/bash-completion/completions/vobiz`.
+    #[command(after_help = examples::COMPLETIONS)]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Write the man pages (`vobiz.1` and one per command) into a directory.
+    #[command(after_help = examples::MAN)]
     Man {
         /// Where to write them.
         #[arg(long, value_name = "DIR", default_value = ".")]
@@ -112,7 +148,47 @@ enum Command {
     },
     /// The moderator console in a browser (`vobiz console --simulate` to
     /// try it; `vobiz console add-moderator NAME` to let someone in).
+    #[command(after_help = examples::CONSOLE)]
     Console(console::ConsoleArgs),
+    /// Named accounts: `profile add NAME --auth-id ID` (the token is asked
+    /// for, never a flag), `profile list`, `profile use NAME`.
+    #[command(after_help = examples::PROFILE)]
+    Profile(ProfileArgs),
+}
+
+#[derive(Args)]
+struct ProfileArgs {
+    #[command(subcommand)]
+    action: ProfileAction,
+}
+
+#[derive(Subcommand)]
+enum ProfileAction {
+    /// Store an account under NAME: its auth ID and base URL in the config
+    /// directory, its token (typed at a prompt that does not echo, or the
+    /// first line of stdin) in a file only you can read.
+    Add {
+        /// The profile's name (e.g. production, staging).
+        name: String,
+        /// The account's auth ID.
+        #[arg(long, value_name = "ID")]
+        auth_id: String,
+        /// Its API base URL, if not Vobiz's.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// The profiles: names, auth IDs and base URLs, never tokens.
+    List,
+    /// Use NAME when no --profile, VOBIZ_PROFILE or credentials say otherwise.
+    Use {
+        /// The profile.
+        name: String,
+    },
+    /// Forget NAME and its token.
+    Remove {
+        /// The profile.
+        name: String,
+    },
 }
 
 #[derive(Args)]
@@ -154,6 +230,8 @@ enum XmlElement {
 
 #[derive(Args)]
 struct HangupArgs {
+    #[command(flatten)]
+    account: Account,
     /// The rooms to end.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     names: Vec<String>,
@@ -181,6 +259,8 @@ struct Notice {
 
 #[derive(Args)]
 struct MembersArgs {
+    #[command(flatten)]
+    account: Account,
     /// The room.
     room: String,
     /// What to do.
@@ -214,6 +294,8 @@ enum MemberAction {
 
 #[derive(Args)]
 struct RecordArgs {
+    #[command(flatten)]
+    account: Account,
     /// The room.
     room: String,
     /// `start` or `stop`.
@@ -234,6 +316,8 @@ enum RecordAction {
 
 #[derive(Args)]
 struct SweepArgs {
+    #[command(flatten)]
+    account: Account,
     /// A file with one room name per line, or `-` for stdin.
     #[arg(required_unless_present = "rooms_from")]
     file: Option<String>,
@@ -255,6 +339,8 @@ struct SweepArgs {
 
 #[derive(Args)]
 struct EnforceArgs {
+    #[command(flatten)]
+    account: Account,
     /// End rooms running longer than this (e.g. 45m, 2h).
     #[arg(long, value_parser = parse_duration)]
     max_duration: Duration,
@@ -309,7 +395,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = Out::new(&cli.global);
+    let out = Out::new(&cli.global, cli.command.account());
     output::init_tracing(cli.global.verbose, out.audit_log());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -318,36 +404,37 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::Failed(format!("cannot start: {e}")).exit(&out),
     };
-    match runtime.block_on(run(cli.command, &cli.global, &out)) {
+    match runtime.block_on(run(cli.command, &out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.exit(&out),
     }
 }
 
-async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure> {
-    match command {
-        Command::Simulator(args) => return simulator::run(args, out).await,
-        Command::Demo => {
-            return demo::run()
-                .await
-                .map_err(|e| Failure::Failed(e.to_string()));
+impl Command {
+    /// The account flags, for the commands that call the API.
+    fn account(&self) -> Option<&Account> {
+        match self {
+            Command::Rooms { account } | Command::Room { account, .. } => Some(account),
+            Command::Hangup(args) => Some(&args.account),
+            Command::Members(args) => Some(&args.account),
+            Command::Record(args) => Some(&args.account),
+            Command::Sweep(args) => Some(&args.account),
+            Command::Enforce(args) => Some(&args.account),
+            Command::Api(args) => Some(args.account()),
+            Command::Console(args) => Some(args.account()),
+            _ => None,
         }
-        Command::Xml(XmlArgs {
-            element: XmlElement::Conference(args),
-        }) => return answer::conference(args, out),
-        Command::Callbacks(CallbacksArgs {
-            action: CallbacksAction::Serve { port, public_url },
-        }) => return receiver::serve(port, public_url, out).await,
-        Command::Api(args) if args.lists() => return api::list(out),
-        Command::Console(args) => return console::run(args, global, out).await,
-        Command::Completions { shell } => return manuals::completions::<Cli>(shell),
-        Command::Man { out: dir } => return manuals::man::<Cli>(&dir, out),
-        _ => {}
     }
-    let client = output::client(global)?;
+}
+
+async fn run(command: Command, out: &Out) -> Result<(), Failure> {
+    let client = match command.account() {
+        Some(account) if needs_client(&command) => output::client(account, out)?,
+        _ => return run_offline(command, out).await,
+    };
     match command {
-        Command::Rooms => commands::rooms(&client, out).await,
-        Command::Room { name } => commands::room(&client, out, &name).await,
+        Command::Rooms { .. } => commands::rooms(&client, out).await,
+        Command::Room { name, .. } => commands::room(&client, out, &name).await,
         Command::Hangup(args) if args.all => commands::hangup_all(&client, out, args).await,
         Command::Hangup(args) => commands::hangup(&client, out, args).await,
         Command::Members(args) => commands::members(&client, out, args).await,
@@ -355,12 +442,46 @@ async fn run(command: Command, global: &Global, out: &Out) -> Result<(), Failure
         Command::Sweep(args) => sweep::sweep(&client, out, args).await,
         Command::Enforce(args) => enforce::enforce(&client, out, args).await,
         Command::Api(args) => api::call(&client, out, args).await,
-        Command::Simulator(_)
-        | Command::Demo
-        | Command::Xml(_)
-        | Command::Callbacks(_)
-        | Command::Console(_)
-        | Command::Completions { .. }
-        | Command::Man { .. } => Ok(()),
+        _ => run_offline(command, out).await,
+    }
+}
+
+/// Whether the command calls the API with the account's client (`api
+/// --list` and the console's own modes do not, or build their own).
+fn needs_client(command: &Command) -> bool {
+    match command {
+        Command::Api(args) => !args.lists(),
+        Command::Console(_) => false,
+        _ => true,
+    }
+}
+
+/// The commands that need no account's client.
+async fn run_offline(command: Command, out: &Out) -> Result<(), Failure> {
+    match command {
+        Command::Simulator(args) => simulator::run(args, out).await,
+        Command::Demo => demo::run()
+            .await
+            .map_err(|e| Failure::Failed(e.to_string())),
+        Command::Xml(XmlArgs {
+            element: XmlElement::Conference(args),
+        }) => answer::conference(args, out),
+        Command::Callbacks(CallbacksArgs {
+            action: CallbacksAction::Serve { port, public_url },
+        }) => receiver::serve(port, public_url, out).await,
+        Command::Api(_) => api::list(out),
+        Command::Console(args) => console::run(args, out).await,
+        Command::Completions { shell } => manuals::completions::<Cli>(shell),
+        Command::Man { out: dir } => manuals::man::<Cli>(&dir, out),
+        Command::Profile(args) => profiles::run(args, out),
+        Command::Rooms { .. }
+        | Command::Room { .. }
+        | Command::Hangup(_)
+        | Command::Members(_)
+        | Command::Record(_)
+        | Command::Sweep(_)
+        | Command::Enforce(_) => Err(Failure::Failed(
+            "internal: this command needs the account's client".to_owned(),
+        )),
     }
 }

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::Global;
 use crate::audit::{AuditLayer, AuditLog};
+use crate::profiles;
+use crate::{Account, Global};
 
 /// Why a command did not end in success, and its exit code.
 pub enum Failure {
@@ -72,18 +73,72 @@ impl From<vobiz::Error> for Failure {
     }
 }
 
-/// A client from the environment, with `--base-url` over `VOBIZ_BASE_URL`.
-pub fn client(global: &Global) -> Result<vobiz::Client, Failure> {
-    let mut builder = vobiz::ClientBuilder::from_env().map_err(|e| {
-        Failure::Usage(format!(
-            "{e} (the credentials come from VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN; \
-             try `vobiz simulator`)"
-        ))
-    })?;
-    if let Some(base) = &global.base_url {
+/// The client a command uses: the credentials [`profiles::choose`] finds,
+/// with `--base-url` over any other; the profile is named in the audit log.
+pub fn client(account: &Account, out: &Out) -> Result<vobiz::Client, Failure> {
+    Ok(client_and_token(account, out)?.0)
+}
+
+/// [`client`], and the token it was built with (the console checks
+/// callback signatures with it).
+pub fn client_and_token(account: &Account, out: &Out) -> Result<(vobiz::Client, String), Failure> {
+    let chosen = profiles::choose(account, out)?;
+    let (mut builder, mut base_url) = (chosen.builder, chosen.base_url);
+    if let Some(base) = &account.base_url {
         builder = builder.base_url(base.clone());
+        base_url = Some(base.clone());
+    }
+    if let (Some(log), Some(profile)) = (&out.audit, chosen.profile) {
+        log.set_profile(profile);
+    }
+    Ok((build(builder, base_url.as_deref())?, chosen.token))
+}
+
+/// Builds the client, the base URL checked first in the CLI's words (the
+/// library's name its own setters, which a CLI user cannot call).
+pub fn build(
+    builder: vobiz::ClientBuilder,
+    base_url: Option<&str>,
+) -> Result<vobiz::Client, Failure> {
+    if let Some(url) = base_url {
+        check_base_url(url)?;
     }
     Ok(builder.build()?)
+}
+
+/// A base URL without a scheme gets one suggested; plain http is refused
+/// unless the host is this machine, as the library would.
+fn check_base_url(url: &str) -> Result<(), Failure> {
+    let shown = shown(url);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        let host = url.split(['/', ':']).next().unwrap_or_default();
+        let scheme = if is_loopback(host) || url.starts_with("[::1]") {
+            "http"
+        } else {
+            "https"
+        };
+        return Err(Failure::Usage(format!(
+            "base URL {shown:?} has no scheme: did you mean {scheme}://{shown}?"
+        )));
+    };
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => rest.split(['/', ':']).next().unwrap_or_default(),
+    };
+    if scheme.eq_ignore_ascii_case("http") && !is_loopback(host) {
+        return Err(Failure::Usage(format!(
+            "base URL {shown:?} is plain http to another machine, which would send the token \
+             unencrypted: use https:// (plain http is for this machine only)"
+        )));
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Tracing to stderr (`-v` the crate's events, `-vv` everything), and the
@@ -112,6 +167,8 @@ pub fn init_tracing(verbose: u8, audit: Option<Arc<AuditLog>>) {
 /// Where output goes.
 pub struct Out {
     pub json: bool,
+    /// `-q`: errors and what was asked for only.
+    pub quiet: bool,
     audit: Option<Arc<AuditLog>>,
     audit_error: Option<String>,
     /// Whether a JSON document went to stdout: a failure's is printed only
@@ -120,8 +177,9 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn new(global: &Global) -> Self {
-        let opened = global.audit_log.as_deref().map(AuditLog::open);
+    pub fn new(global: &Global, account: Option<&Account>) -> Self {
+        let log = account.and_then(|a| a.audit_log.as_deref());
+        let opened = log.map(AuditLog::open);
         let (audit, audit_error) = match opened {
             Some(Ok(log)) => (Some(log), None),
             Some(Err(e)) => (None, Some(e)),
@@ -129,6 +187,7 @@ impl Out {
         };
         Out {
             json: global.json,
+            quiet: global.quiet,
             audit,
             audit_error,
             printed: AtomicBool::new(false),
@@ -159,18 +218,27 @@ impl Out {
         };
     }
 
+    /// What became of an action: `value` in JSON mode, else `text` unless
+    /// `-q` (the exit code says it then).
+    pub fn report(&self, text: &str, value: &impl Serialize) {
+        if self.json || !self.quiet {
+            self.print(text, value);
+        }
+    }
+
     /// A line of the text output (nothing in JSON mode, which prints one
-    /// document at the end).
+    /// document at the end, nor with `-q`).
     pub fn line(&self, text: &str) {
-        if !self.json {
+        if !self.json && !self.quiet {
             // A closed stdout (`| head`) is the reader's choice, not an error.
             let _ = writeln!(std::io::stdout(), "{text}");
         }
     }
 
-    /// A note for the person at the terminal (stderr, text mode only).
+    /// A note for the person at the terminal (stderr, text mode only, not
+    /// with `-q`).
     pub fn note(&self, text: &str) {
-        if !self.json {
+        if !self.json && !self.quiet {
             eprintln!("{text}");
         }
     }

@@ -67,8 +67,8 @@ impl Summary {
 }
 
 /// The progress bar on stderr, drawn only when stderr is a terminal.
-fn progress(total: usize) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
+fn progress(total: usize, out: &Out) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() && !out.quiet {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
@@ -100,7 +100,7 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
     }
     output::confirm_rooms(yes, "End these rooms?", &names)?;
     let mut summary = Summary::new(names.len());
-    let bar = progress(names.len());
+    let bar = progress(names.len(), out);
     let gate = Gate::default();
     let endings = client.hangup_conferences(gate.names(names), args.concurrency);
     let each = |name: String, outcome: Result<Hangup, vobiz::Error>| {
@@ -174,7 +174,7 @@ pub fn finish(
     if out.json {
         out.print("", &json!({ "summary": summary }));
     } else {
-        eprintln!("{}", summary.line(what));
+        out.note(&summary.line(what));
     }
     match stopped {
         Some(failure) => Err(failure),

@@ -12,7 +12,9 @@ use common::*;
 #[test]
 fn list_names_every_operation() {
     let mut cmd = assert_cmd::Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().args(["--json", "api", "--list"]);
+    cmd.env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
+        .args(["--json", "api", "--list"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let listed: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
@@ -81,9 +83,9 @@ fn a_change_asks_first_and_is_audited() {
     let log = dir.path().join("audit.jsonl");
     let log_arg = log.to_str().unwrap();
     let r = run(s.vobiz(&[
+        "api",
         "--audit-log",
         log_arg,
-        "api",
         "delete-conference",
         "-p",
         "conference_name=room",

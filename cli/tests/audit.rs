@@ -32,9 +32,9 @@ fn a_failed_audit_write_stops_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let names = names_file(&dir, &["a".into(), "b".into(), "c".into()]);
     let r = run(s.vobiz(&[
+        "sweep",
         "--audit-log",
         "/dev/full",
-        "sweep",
         &names,
         "--yes",
         "--concurrency",
@@ -53,7 +53,7 @@ fn a_failed_audit_write_stops_with_exit_1() {
     );
 
     let s = sim(&[("a", 1), ("b", 1)]);
-    let r = run(s.vobiz(&["--audit-log", "/dev/full", "hangup", "a", "b", "--yes"]));
+    let r = run(s.vobiz(&["hangup", "--audit-log", "/dev/full", "a", "b", "--yes"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(s.fake.active_conferences(), ["b"]);
 }
@@ -77,9 +77,9 @@ fn a_split_member_list_writes_one_line_per_request() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
     let mut args = vec![
+        "members",
         "--audit-log",
         log.to_str().unwrap(),
-        "members",
         "town-hall",
         "kick",
     ];
@@ -149,10 +149,11 @@ fn in_flight(
     let file = names_file(&dir, &names);
     let log = dir.path().join("audit.jsonl");
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
-        .args(["--json", "--audit-log", log.to_str().unwrap()])
         .args(command(&file))
+        .args(["--json", "--audit-log", log.to_str().unwrap()])
         .arg("--yes")
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_ID", s.fake.auth_id())
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_BASE_URL", s.fake.base_url())

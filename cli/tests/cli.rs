@@ -67,7 +67,7 @@ fn json_failures_are_one_document_too() {
     );
 
     let refused = format!("http://127.0.0.1:{}", free_port());
-    let r = run(s.vobiz(&["--json", "--base-url", &refused, "room", "standup"]));
+    let r = run(s.vobiz(&["--json", "room", "standup", "--base-url", &refused]));
     assert_eq!(r.code, 1);
     let d = doc(&r);
     assert_eq!(d["error"]["kind"], "transport");
@@ -107,7 +107,10 @@ fn an_html_error_page_is_summarised_in_one_line() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        format!("vobiz: server error: HTTP 501: a text/html body of {} bytes, not shown\n", page.len())
+        format!(
+            "vobiz: server error: HTTP 501: a text/html body of {} bytes, not shown\n",
+            page.len()
+        )
     );
 }
 
@@ -124,9 +127,9 @@ fn hangup_verifies_confirms_notifies_ends_and_logs() {
     let log = dir.path().join("audit.jsonl");
     let log_arg = log.to_str().unwrap();
     let r = run(s.vobiz(&[
+        "hangup",
         "--audit-log",
         log_arg,
-        "hangup",
         "standup",
         "quiet",
         "gone",
@@ -356,7 +359,11 @@ fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
         .map(|l| l["name"].as_str().unwrap())
         .collect();
     assert_eq!(would.len(), 20);
-    assert!(would.iter().all(|n| n.trim_start_matches("room-").parse::<usize>().unwrap() < 20));
+    assert!(
+        would
+            .iter()
+            .all(|n| n.trim_start_matches("room-").parse::<usize>().unwrap() < 20)
+    );
     assert_eq!((s.fake.request_count(), s.changes()), (60, 0));
     assert!(s.fake.max_in_flight() <= 4);
     assert_eq!(s.fake.active_conferences().len(), 20);
@@ -364,7 +371,12 @@ fn sweep_ends_what_is_named_counts_each_outcome_and_dry_runs() {
     s.fake.push_faults((0..3).map(|_| Fault::status(503)));
     let r = run(s.vobiz(&["sweep", &file, "--dry-run", "--concurrency", "1"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("room-0: could not be read (server error: HTTP 503"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("room-0: could not be read (server error: HTTP 503"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stderr.contains("dry run: 19 room(s) would be ended, 40 not active, 1 could not be read; nothing was changed"),
         "{}",
@@ -439,11 +451,17 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
     ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("long: 2 members, running for 2h") && r.stdout.contains("hidden: 1 members, running for 2h"),
+        r.stdout.contains("long: 2 members, running for 2h")
+            && r.stdout.contains("hidden: 1 members, running for 2h"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("young: 1 members, running for 0s: under limit"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("young: 1 members, running for 0s: under limit"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(s.changes(), 0);
     let r = run(s.vobiz(&["enforce", "--max-duration", "1h", "--once"]));
     assert_eq!(r.code, 2, "confirmation needed: {}", r.stderr);
@@ -488,6 +506,7 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
             "retro",
         ])
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -506,6 +525,7 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
     let listed = std::process::Command::new(&bin)
         .arg("rooms")
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .unwrap();
@@ -521,7 +541,9 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
 #[test]
 fn missing_credentials_and_usage_errors_exit_2() {
     let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().arg("rooms");
+    cmd.env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
+        .arg("rooms");
     let r = run(cmd);
     assert_eq!(r.code, 2);
     assert!(
@@ -530,17 +552,23 @@ fn missing_credentials_and_usage_errors_exit_2() {
         r.stderr
     );
     let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().args(["hangup"]);
+    cmd.env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
+        .args(["hangup"]);
     assert_eq!(run(cmd).code, 2);
     let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().args(["--token", "x", "rooms"]);
+    cmd.env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
+        .args(["--token", "x", "rooms"]);
     assert_eq!(run(cmd).code, 2, "there is no flag for the token");
 }
 
 #[test]
 fn the_demo_runs_a_moderated_session_without_credentials() {
     let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().arg("demo");
+    cmd.env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
+        .arg("demo");
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("SIMULATED"), "{}", r.stdout);
@@ -553,7 +581,7 @@ fn the_demo_runs_a_moderated_session_without_credentials() {
 #[test]
 fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_allow() {
     let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().args([
+    cmd.env_clear().env("VOBIZ_CONFIG_DIR", NO_PROFILES).args([
         "xml",
         "conference",
         "Q&A <live>",
@@ -599,6 +627,7 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
     ] {
         let mut cmd = Command::cargo_bin("vobiz").unwrap();
         cmd.env_clear()
+            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
             .args(["xml", "conference", "room"])
             .args(bad);
         let r = run(cmd);
@@ -616,6 +645,7 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
     let mut receiver = std::process::Command::new(&bin)
         .args(["callbacks", "serve", "--port", &port.to_string()])
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
         .stdout(Stdio::piped())
@@ -659,7 +689,7 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
     ])));
     assert_eq!(
         (r.code, r.stdout.as_str()),
-        (0, "standup\n"),
+        (0, "standup: 2 members, running for 0s: would end\n"),
         "{}",
         r.stderr
     );
@@ -672,7 +702,12 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
         "--rooms-from",
         &rooms_url,
     ])));
-    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "standup: 2 members, running for 0s: under limit\n"),
+        "{}",
+        r.stderr
+    );
 
     let r = run(s.vobiz(&["hangup", "standup", "--yes"]));
     assert_eq!(r.code, 0, "{}", r.stderr);

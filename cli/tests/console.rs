@@ -38,6 +38,7 @@ fn console(
         .args(args)
         .args(["--port", &port.to_string()])
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

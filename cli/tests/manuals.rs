@@ -3,10 +3,13 @@
 
 use assert_cmd::Command;
 
+const NO_PROFILES: &str = "/nonexistent/vobiz-test-profiles";
+
 fn vobiz(args: &[&str]) -> std::process::Output {
     Command::cargo_bin("vobiz")
         .unwrap()
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .args(args)
         .output()
         .unwrap()

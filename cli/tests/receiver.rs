@@ -51,6 +51,7 @@ fn receiver(limit: &str, flags: &[&str], env: &[(&str, &str)]) -> Receiver {
         .arg(&bin)
         .args(flags)
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -198,6 +199,7 @@ fn behind_a_proxy_the_receiver_verifies_the_url_vobiz_called() {
             &public,
         ])
         .env_clear()
+        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
         .stdout(Stdio::piped())
@@ -279,6 +281,7 @@ fn an_unusable_token_does_not_start_a_receiver() {
     ] {
         let mut cmd = assert_cmd::Command::new(&bin);
         cmd.env_clear()
+            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
             .args(["callbacks", "serve", "--port", &free_port().to_string()])
             .timeout(WAIT);
         for (name, value) in &env {

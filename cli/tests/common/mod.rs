@@ -8,6 +8,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
 
+/// Where the binary looks for profiles in every test: nowhere. A default
+/// profile on the machine running the tests must never be picked up.
+pub const NO_PROFILES: &str = "/nonexistent/vobiz-test-profiles";
+
 /// A simulator on its own runtime, serving while a test waits on the
 /// binary.
 pub struct Sim {
@@ -36,6 +40,7 @@ impl Sim {
     pub fn vobiz(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("vobiz").unwrap();
         cmd.env_clear()
+            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
             .env("VOBIZ_AUTH_ID", self.fake.auth_id())
             .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
             .env("VOBIZ_BASE_URL", self.fake.base_url())
@@ -52,6 +57,7 @@ impl Sim {
         let mut cmd = std::process::Command::new("script");
         cmd.args(["-qfec", &line, "/dev/null"])
             .env_clear()
+            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("TERM", "xterm")
             .env("VOBIZ_AUTH_ID", self.fake.auth_id())
