@@ -303,6 +303,8 @@ async fn select(
     ids: Vec<String>,
     out: &Out,
 ) -> Result<MemberSelector, Failure> {
+    check_ids(&ids)?;
+    check_ids(except)?;
     match (all, except.is_empty(), ids.is_empty()) {
         (true, _, false) => Err(Failure::Usage(
             "give member ids or --all, not both".to_owned(),
@@ -331,6 +333,28 @@ async fn select(
         (false, _, false) if ids.len() == 1 => Ok(MemberSelector::one(ids[0].clone())),
         (false, _, false) => Ok(MemberSelector::list(ids)),
     }
+}
+
+/// Member ids as the CLI takes them: one per argument, digits only; `all`
+/// is the --all flag. Said in the CLI's words before anything is sent.
+fn check_ids(ids: &[String]) -> Result<(), Failure> {
+    for id in ids {
+        let problem = if id.trim().eq_ignore_ascii_case("all") {
+            "would select every member: use --all for that".to_owned()
+        } else if id.contains(',') {
+            let spaced = id.split(',').map(str::trim).collect::<Vec<_>>().join(" ");
+            format!("holds commas: give the ids as separate arguments ({spaced})")
+        } else if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            "is not a member id: ids are the digits `vobiz room NAME` shows".to_owned()
+        } else {
+            continue;
+        };
+        return Err(Failure::Usage(format!(
+            "member id {:?} {problem}; nothing was sent",
+            shown(id)
+        )));
+    }
+    Ok(())
 }
 
 pub async fn record(client: &Client, out: &Out, args: RecordArgs) -> Result<(), Failure> {

@@ -279,7 +279,9 @@ pub fn confirm(yes: bool, question: &str, answer: &str) -> Result<(), Failure> {
     }
     if !can_ask() {
         return Err(Failure::Usage(format!(
-            "{question}: refusing without confirmation; stdin is not a terminal, so pass --yes"
+            "refusing without confirmation ({}): stdin is not a terminal, so pass --yes; \
+             nothing was sent",
+            question.trim_end_matches(['.', '?', ' '])
         )));
     }
     eprint!("{question} Type {answer:?} to go on: ");

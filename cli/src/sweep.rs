@@ -4,7 +4,9 @@
 use std::io::IsTerminal;
 
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use vobiz::Client;
@@ -17,7 +19,7 @@ use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Interrupts, Out, shown};
 
 /// How a batch of endings went, counted.
-#[derive(Default, Serialize)]
+#[derive(Clone, Default, Serialize)]
 pub struct Summary {
     pub total: usize,
     pub ended: usize,
@@ -66,15 +68,32 @@ impl Summary {
     }
 }
 
-/// The progress bar on stderr, drawn only when stderr is a terminal.
-fn progress(total: usize, out: &Out) -> ProgressBar {
+/// The progress bar on stderr, drawn only when stderr is a terminal (and
+/// not with `-q`). Its numbers come from one copy of the counts taken per
+/// frame, so they add up (`done` is their sum), and its rate is whole.
+fn progress(total: usize, out: &Out, counts: Arc<Mutex<Summary>>) -> ProgressBar {
     let target = if std::io::stderr().is_terminal() && !out.quiet {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     };
     let bar = ProgressBar::with_draw_target(Some(total as u64), target);
-    let style = ProgressStyle::with_template("{bar:20} {pos}/{len} {msg} · {per_sec} · eta {eta}")
+    let frame = move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let c = counts.lock().unwrap_or_else(|e| e.into_inner());
+        let done = c.ended + c.not_active + c.gone_after_retry + c.failed;
+        let _ = write!(
+            w,
+            "{done}/{} · ended {} · not active {} · gone after retry {} · failed {} · {:.0}/s",
+            c.total,
+            c.ended,
+            c.not_active,
+            c.gone_after_retry,
+            c.failed,
+            state.per_sec()
+        );
+    };
+    let style = ProgressStyle::with_template("{bar:20} {counts} · eta {eta}")
+        .map(|style| style.with_key("counts", frame))
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar
@@ -99,8 +118,9 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
         return dry_run(client, out, names, args.concurrency).await;
     }
     output::confirm_rooms(yes, "End these rooms?", &names)?;
+    let on_bar = Arc::new(Mutex::new(Summary::new(names.len())));
     let mut summary = Summary::new(names.len());
-    let bar = progress(names.len(), out);
+    let bar = progress(names.len(), out, on_bar.clone());
     let gate = Gate::default();
     let endings = client.hangup_conferences(gate.names(names), args.concurrency);
     let each = |name: String, outcome: Result<Hangup, vobiz::Error>| {
@@ -114,12 +134,9 @@ pub async fn sweep(client: &Client, out: &Out, args: SweepArgs) -> Result<(), Fa
         } else if let Err(e) = &outcome {
             bar.suspend(|| eprintln!("vobiz: {}: {e}", shown(&name)));
         }
-        bar.set_message(format!(
-            "ended {} · not active {} · gone after retry {} · failed {}",
-            summary.ended, summary.not_active, summary.gone_after_retry, summary.failed
-        ));
-        // (The counts read as they stand: a 404 after an uncertain attempt
-        // is counted apart from an ending, see `Hangup::GoneAfterRetry`.)
+        *on_bar.lock().unwrap_or_else(|e| e.into_inner()) = summary.clone();
+        // (A 404 after an uncertain attempt is counted apart from an
+        // ending, see `Hangup::GoneAfterRetry`.)
         bar.inc(1);
         stop_after(out, &outcome)
     };

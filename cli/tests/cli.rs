@@ -249,6 +249,14 @@ fn hangup_all_needs_the_account_typed_or_yes() {
     let s = sim(&[("a", 0), ("b", 1)]);
     let r = run(s.vobiz(&["hangup", "--all"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "vobiz: refusing without confirmation (This ends EVERY conference on account {}): \
+             stdin is not a terminal, so pass --yes; nothing was sent\n",
+            s.fake.auth_id()
+        )
+    );
     assert_eq!(s.fake.request_count(), 0);
     let r = run(s.vobiz(&["hangup", "--all", "--yes"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -261,17 +269,28 @@ fn members_act_as_asked_and_refuse_what_would_widen() {
     let r = run(s.vobiz(&["members", "standup", "mute", "1"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(s.fake.members("standup")[0].muted);
-    for bad in [
-        &["mute", "all"][..],
-        &["mute", "1,2"],
-        &["mute", "x"],
-        &["mute"],
+    // Refused in the CLI's words (no library type names), nothing sent.
+    for (bad, says) in [
+        (
+            &["mute", "all"][..],
+            "member id \"all\" would select every member: use --all for that; nothing was sent",
+        ),
+        (
+            &["mute", "1,2"],
+            "member id \"1,2\" holds commas: give the ids as separate arguments (1 2); nothing was sent",
+        ),
+        (
+            &["mute", "x"],
+            "member id \"x\" is not a member id: ids are the digits `vobiz room NAME` shows; nothing was sent",
+        ),
+        (&["mute"], "give member ids, or --all"),
     ] {
         let mut args = vec!["members", "standup"];
         args.extend_from_slice(bad);
         let before = s.fake.request_count();
         let r = run(s.vobiz(&args));
         assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert_eq!(r.stderr, format!("vobiz: {says}\n"));
         assert_eq!(s.fake.request_count(), before, "{bad:?} sent something");
     }
     let r = run(s.vobiz(&["members", "standup", "deafen", "--all", "--except", "2"]));
@@ -424,7 +443,45 @@ fn sweep_on_a_terminal_shows_its_progress_and_ends_with_the_summary() {
     let screen = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{screen}");
     assert!(screen.contains("/1000"), "no progress bar: {screen}");
-    assert!(screen.contains("not active"), "{screen}");
+    // Every frame adds up (done is the sum of its counts), and its rate is
+    // a whole number.
+    let frames: Vec<&str> = screen
+        .split(['\r', '\n'])
+        .filter(|l| l.contains("/1000 · ended "))
+        .collect();
+    assert!(!frames.is_empty(), "{screen}");
+    for frame in frames {
+        let number = |text: &str| -> u64 {
+            let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+            digits
+                .parse()
+                .unwrap_or_else(|_| panic!("{text} in {frame}"))
+        };
+        let after = |label: &str| number(frame.split(label).nth(1).unwrap());
+        let before_total = frame.split("/1000").next().unwrap();
+        let done_at = before_total
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .len();
+        let done = number(&before_total[done_at..]);
+        let counts = [
+            "· ended ",
+            "· not active ",
+            "· gone after retry ",
+            "· failed ",
+        ];
+        assert_eq!(
+            done,
+            counts.iter().map(|l| after(l)).sum::<u64>(),
+            "{frame}"
+        );
+        let rate = frame.split(" · ").find(|p| p.ends_with("/s")).unwrap();
+        assert!(
+            rate.trim_end_matches("/s")
+                .bytes()
+                .all(|b| b.is_ascii_digit()),
+            "{frame}"
+        );
+    }
     assert!(
         screen.contains("swept 1000: 334 ended, 666 not active, 0 gone after retry, 0 failed"),
         "{screen}"
