@@ -173,3 +173,13 @@ pub type GeneratedError<E = ()> = generated::Error<E>;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// So do the guide's.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guide.md")]
+struct GuideDoctests;
+
+/// And those of the guarantees.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guarantees.md")]
+struct GuaranteesDoctests;

@@ -31,7 +31,7 @@ commands:
                                 `semver: major|minor|patch`) and notes it in CHANGELOG.md
   check                         fail if openapi/vobiz.yaml does not parse or generate,
                                 or if openapi/vobiz.api.txt is out of date
-  surface                       rewrite openapi/vobiz.api.txt and the README's table of
+  surface                       rewrite openapi/vobiz.api.txt and the guide's table of
                                 operations from openapi/vobiz.yaml
   codegen [--out FILE]          write the Rust code build.rs generates (default: stdout)
   build-cost [ROUNDS]           a consumer's clean build beside a plain reqwest consumer's
@@ -206,7 +206,7 @@ fn check(root: &Path) -> Result<(), String> {
         ));
     }
     readme::check(root, &load(root)?)?;
-    println!("{SPEC} generates; {SURFACE} and the README's table are up to date");
+    println!("{SPEC} generates; {SURFACE} and the guide's table are up to date");
     Ok(())
 }
 

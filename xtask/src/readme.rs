@@ -1,4 +1,4 @@
-//! The README's table of operations, written from the vendored spec by
+//! The guide's table of operations (`docs/guide.md`), written from the vendored spec by
 //! `cargo xtask surface` between two marker lines and checked by `cargo
 //! xtask check`, so it lists exactly what the crate generates.
 
@@ -6,7 +6,7 @@ use std::path::Path;
 
 use openapiv3::OpenAPI;
 
-const README: &str = "README.md";
+const README: &str = "docs/guide.md";
 const START: &str = "<!-- operations: written by `cargo xtask surface` -->";
 const END: &str = "<!-- operations end -->";
 
@@ -42,7 +42,7 @@ pub fn table(spec: &OpenAPI) -> String {
     out
 }
 
-/// The README with its table replaced by `table`.
+/// The guide with its table replaced by `table`.
 fn with_table(readme: &str, table: &str) -> Result<String, String> {
     let start = readme
         .find(START)
@@ -54,7 +54,7 @@ fn with_table(readme: &str, table: &str) -> Result<String, String> {
     Ok(format!("{}{table}{}", &readme[..start], &readme[end..]))
 }
 
-/// Rewrites the README's table.
+/// Rewrites the guide's table.
 pub fn write(root: &Path, spec: &OpenAPI) -> Result<(), String> {
     let path = root.join(README);
     let readme = std::fs::read_to_string(&path).map_err(|e| format!("{README}: {e}"))?;
@@ -62,7 +62,7 @@ pub fn write(root: &Path, spec: &OpenAPI) -> Result<(), String> {
     crate::write_atomically(&path, &updated)
 }
 
-/// Fails if the README's table is not the spec's.
+/// Fails if the guide's table is not the spec's.
 pub fn check(root: &Path, spec: &OpenAPI) -> Result<(), String> {
     let readme =
         std::fs::read_to_string(root.join(README)).map_err(|e| format!("{README}: {e}"))?;
