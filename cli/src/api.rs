@@ -21,6 +21,8 @@ const MAX_BODY: u64 = 4 * 1024 * 1024;
 pub struct ApiArgs {
     #[command(flatten)]
     account: crate::Account,
+    #[command(flatten)]
+    audit: crate::AuditFlag,
     /// The operation's operationId (`vobiz api --list` lists them).
     #[arg(required_unless_present = "list")]
     operation: Option<String>,
@@ -44,6 +46,11 @@ impl ApiArgs {
     /// Whether this only lists (needs no credentials).
     pub fn lists(&self) -> bool {
         self.list
+    }
+
+    /// `--audit-log`.
+    pub fn audit(&self) -> &crate::AuditFlag {
+        &self.audit
     }
 
     /// The account flags.

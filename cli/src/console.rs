@@ -18,6 +18,8 @@ use crate::output::{self, Failure, Out};
 pub struct ConsoleArgs {
     #[command(flatten)]
     account: crate::Account,
+    #[command(flatten)]
+    audit: crate::AuditFlag,
     #[command(subcommand)]
     action: Option<ConsoleAction>,
     /// Run against the built-in simulator (a few rooms with members, its
@@ -56,6 +58,11 @@ enum ConsoleAction {
 }
 
 impl ConsoleArgs {
+    /// `--audit-log`.
+    pub fn audit(&self) -> &crate::AuditFlag {
+        &self.audit
+    }
+
     /// The account flags (the live console's; `--simulate` needs none).
     pub fn account(&self) -> &crate::Account {
         &self.account

@@ -64,8 +64,8 @@ struct Global {
     verbose: u8,
 }
 
-/// Which account a command acts on, and where its changes are logged: the
-/// flags of the commands that call the API.
+/// Which account a command acts on: the flags of the commands that call
+/// the API.
 #[derive(Args, Clone, Default)]
 struct Account {
     /// The profile to use (`vobiz profile list`); VOBIZ_AUTH_ID and
@@ -76,6 +76,11 @@ struct Account {
     /// else Vobiz's).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+}
+
+/// `--audit-log`, for the commands that change something.
+#[derive(Args, Clone, Default)]
+struct AuditFlag {
     /// Append one JSON line per state change to this file.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
@@ -232,6 +237,8 @@ enum XmlElement {
 struct HangupArgs {
     #[command(flatten)]
     account: Account,
+    #[command(flatten)]
+    audit: AuditFlag,
     /// The rooms to end.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     names: Vec<String>,
@@ -261,6 +268,8 @@ struct Notice {
 struct MembersArgs {
     #[command(flatten)]
     account: Account,
+    #[command(flatten)]
+    audit: AuditFlag,
     /// The room.
     room: String,
     /// What to do.
@@ -296,6 +305,8 @@ enum MemberAction {
 struct RecordArgs {
     #[command(flatten)]
     account: Account,
+    #[command(flatten)]
+    audit: AuditFlag,
     /// The room.
     room: String,
     /// `start` or `stop`.
@@ -318,6 +329,8 @@ enum RecordAction {
 struct SweepArgs {
     #[command(flatten)]
     account: Account,
+    #[command(flatten)]
+    audit: AuditFlag,
     /// A file with one room name per line, or `-` for stdin.
     #[arg(required_unless_present = "rooms_from")]
     file: Option<String>,
@@ -341,6 +354,8 @@ struct SweepArgs {
 struct EnforceArgs {
     #[command(flatten)]
     account: Account,
+    #[command(flatten)]
+    audit: AuditFlag,
     /// End rooms running longer than this (e.g. 45m, 2h).
     #[arg(long, value_parser = parse_duration)]
     max_duration: Duration,
@@ -395,7 +410,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = Out::new(&cli.global, cli.command.account());
+    let out = Out::new(&cli.global, cli.command.audit_log());
     output::init_tracing(cli.global.verbose, out.audit_log());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -411,6 +426,21 @@ fn main() -> ExitCode {
 }
 
 impl Command {
+    /// `--audit-log`, for the commands that change something.
+    fn audit_log(&self) -> Option<&std::path::Path> {
+        let flag = match self {
+            Command::Hangup(args) => &args.audit,
+            Command::Members(args) => &args.audit,
+            Command::Record(args) => &args.audit,
+            Command::Sweep(args) => &args.audit,
+            Command::Enforce(args) => &args.audit,
+            Command::Api(args) => args.audit(),
+            Command::Console(args) => args.audit(),
+            _ => return None,
+        };
+        flag.audit_log.as_deref()
+    }
+
     /// The account flags, for the commands that call the API.
     fn account(&self) -> Option<&Account> {
         match self {

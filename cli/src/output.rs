@@ -177,9 +177,8 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn new(global: &Global, account: Option<&Account>) -> Self {
-        let log = account.and_then(|a| a.audit_log.as_deref());
-        let opened = log.map(AuditLog::open);
+    pub fn new(global: &Global, audit_log: Option<&std::path::Path>) -> Self {
+        let opened = audit_log.map(AuditLog::open);
         let (audit, audit_error) = match opened {
             Some(Ok(log)) => (Some(log), None),
             Some(Err(e)) => (None, Some(e)),

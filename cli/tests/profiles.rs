@@ -317,3 +317,28 @@ fn quiet_leaves_errors_and_the_answer() {
     assert_eq!(json_lines(&r.stdout).len(), 1);
     assert_eq!(r.stderr, "");
 }
+
+#[test]
+fn account_and_audit_flags_appear_only_where_they_mean_something() {
+    let s = sim(&[("standup", 1)]);
+    for (args, flag) in [
+        (
+            &["simulator", "--base-url", "http://127.0.0.1:1"][..],
+            "--base-url",
+        ),
+        (&["demo", "--audit-log", "x.jsonl"], "--audit-log"),
+        (&["xml", "conference", "r", "--profile", "p"], "--profile"),
+        (&["rooms", "--audit-log", "x.jsonl"], "--audit-log"),
+    ] {
+        let r = run(s.vobiz(args));
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr.contains(&format!("unexpected argument '{flag}'")),
+            "{}",
+            r.stderr
+        );
+        let help = run(s.vobiz(&[args[0], "--help"])).stdout;
+        assert!(!help.contains(flag), "{} --help shows {flag}", args[0]);
+    }
+    assert_eq!(s.fake.request_count(), 0);
+}
