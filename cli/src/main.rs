@@ -158,42 +158,7 @@ enum Command {
     /// Named accounts: `profile add NAME --auth-id ID` (the token is asked
     /// for, never a flag), `profile list`, `profile use NAME`.
     #[command(after_help = examples::PROFILE)]
-    Profile(ProfileArgs),
-}
-
-#[derive(Args)]
-struct ProfileArgs {
-    #[command(subcommand)]
-    action: ProfileAction,
-}
-
-#[derive(Subcommand)]
-enum ProfileAction {
-    /// Store an account under NAME: its auth ID and base URL in the config
-    /// directory, its token (typed at a prompt that does not echo, or the
-    /// first line of stdin) in a file only you can read.
-    Add {
-        /// The profile's name (e.g. production, staging).
-        name: String,
-        /// The account's auth ID.
-        #[arg(long, value_name = "ID")]
-        auth_id: String,
-        /// Its API base URL, if not Vobiz's.
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-    },
-    /// The profiles: names, auth IDs and base URLs, never tokens.
-    List,
-    /// Use NAME when no --profile, VOBIZ_PROFILE or credentials say otherwise.
-    Use {
-        /// The profile.
-        name: String,
-    },
-    /// Forget NAME and its token.
-    Remove {
-        /// The profile.
-        name: String,
-    },
+    Profile(profiles::ProfileArgs),
 }
 
 #[derive(Args)]

@@ -8,18 +8,56 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::Account;
 use crate::output::{Failure, Out};
-use crate::{Account, ProfileAction, ProfileArgs};
+
+/// `vobiz profile ...`.
+#[derive(Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    action: ProfileAction,
+}
+
+/// What `vobiz profile` does.
+#[derive(Subcommand)]
+pub enum ProfileAction {
+    /// Store an account under NAME: its auth ID and base URL in the config
+    /// directory, its token (typed at a prompt that does not echo, or the
+    /// first line of stdin) in a file only you can read.
+    Add {
+        /// The profile's name (e.g. production, staging).
+        name: String,
+        /// The account's auth ID.
+        #[arg(long, value_name = "ID")]
+        auth_id: String,
+        /// Its API base URL, if not Vobiz's.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// The profiles: names, auth IDs and base URLs, never tokens.
+    List,
+    /// Use NAME when no --profile, VOBIZ_PROFILE or credentials say otherwise.
+    Use {
+        /// The profile.
+        name: String,
+    },
+    /// Forget NAME and its token.
+    Remove {
+        /// The profile.
+        name: String,
+    },
+}
 
 /// One profile, as the profiles file keeps it.
 #[derive(Clone, Serialize, Deserialize)]
-pub struct Profile {
-    pub auth_id: String,
+struct Profile {
+    auth_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_url: Option<String>,
+    base_url: Option<String>,
 }
 
 /// The profiles file.
@@ -141,8 +179,14 @@ fn write_private(path: &Path, value: &serde_json::Value) -> Result<(), Failure> 
     let failed =
         |e: std::io::Error| Failure::Failed(format!("cannot write {}: {e}", path.display()));
     let staged = path.with_extension("json.new");
+    // Made fresh, so that its mode is ours: a leftover from a crash keeps
+    // whatever mode it had if merely truncated.
+    match std::fs::remove_file(&staged) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(failed(e)),
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&staged).map_err(failed)?;
