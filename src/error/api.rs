@@ -214,13 +214,20 @@ fn not_json(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     if plain && text.len() <= SHOWN_TEXT && !text.starts_with('<') && !text.contains('\n') {
         return clean(text);
     }
-    let size = headers
+    let declared = headers
         .get(reqwest::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(body.len() as u64);
-    let kind = content_type
-        .and_then(|t| clean(&t))
-        .unwrap_or_else(|| "untyped".to_owned());
-    Some(format!("a {kind} body of {size} bytes, not shown"))
+        .and_then(|v| v.parse::<u64>().ok());
+    // Without a declared length, a body read up to the bound may be longer.
+    let size = match declared {
+        Some(size) => format!("{size} bytes"),
+        None if body.len() >= crate::transport::MAX_ERROR_BODY => {
+            format!("{} bytes or more", body.len())
+        }
+        None => format!("{} bytes", body.len()),
+    };
+    Some(match content_type.and_then(|t| clean(&t)) {
+        Some(kind) => format!("a {kind} body of {size}, not shown"),
+        None => format!("a body of {size} with no content type, not shown"),
+    })
 }

@@ -32,7 +32,7 @@ pub fn scratch_copy() -> tempfile::TempDir {
         std::fs::copy(Path::new(ROOT).join(name), dir.path().join(name)).unwrap();
     }
     for name in [
-        "src", "openapi", "codegen", "xtask", "cli", "examples", "benches", ".cargo",
+        "src", "openapi", "codegen", "xtask", "cli", "examples", "benches", ".cargo", "docs",
     ] {
         if Path::new(ROOT).join(name).exists() {
             copy_dir(&Path::new(ROOT).join(name), &dir.path().join(name));
