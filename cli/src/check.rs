@@ -47,41 +47,47 @@ pub struct DryRun {
     pub unreadable: usize,
 }
 
+/// Prints what reading one room found (`would` names what would become
+/// of an active one): a line of text, or one JSON object.
+pub fn print(out: &Out, name: &str, seen: &Seen, would: &str) {
+    let (text, line) = match seen {
+        Seen::Active(d) => (
+            format!(
+                "{}: {} members, running for {}: {}",
+                shown(name),
+                d.member_count(),
+                human(d.run_time()),
+                would.replace('_', " ")
+            ),
+            json!({"name": name, "outcome": would,
+                "members": d.member_count(), "run_time_seconds": d.run_time().as_secs()}),
+        ),
+        Seen::NotActive => (
+            format!("{}: not active", shown(name)),
+            json!({"name": name, "outcome": "not_active"}),
+        ),
+        Seen::Unreadable(e) => (
+            format!("{}: could not be read ({e})", shown(name)),
+            json!({"name": name, "outcome": "unreadable", "error": output::error_json(e)}),
+        ),
+    };
+    out.report(&text, &line);
+}
+
 impl DryRun {
-    /// Counts and prints one room (`outcome` names what would become of an
-    /// active one); a refused credential stops the run, as every other read
-    /// would be refused the same way.
-    pub fn report(&mut self, out: &Out, name: &str, seen: &Seen, would: &str) -> Option<Failure> {
-        let (text, line) = match seen {
-            Seen::Active(d) => {
-                self.would_end += usize::from(would == "would_end");
-                let text = format!(
-                    "{}: {} members, running for {}: {}",
-                    shown(name),
-                    d.member_count(),
-                    human(d.run_time()),
-                    would.replace('_', " ")
-                );
-                let line = json!({"name": name, "outcome": would,
-                    "members": d.member_count(), "run_time_seconds": d.run_time().as_secs()});
-                (text, line)
-            }
-            Seen::NotActive => {
-                self.not_active += 1;
-                let line = json!({"name": name, "outcome": "not_active"});
-                (format!("{}: not active", shown(name)), line)
-            }
+    /// Counts and prints one room that would be ended if active; a refused
+    /// credential stops the run, as every other read would be refused the
+    /// same way.
+    pub fn report(&mut self, out: &Out, name: &str, seen: &Seen) -> Option<Failure> {
+        match seen {
             Seen::Unreadable(e) if e.is_auth_failure() => {
                 return Some(output::credentials_refused(e));
             }
-            Seen::Unreadable(e) => {
-                self.unreadable += 1;
-                let line = json!({"name": name, "outcome": "unreadable",
-                    "error": output::error_json(e)});
-                (format!("{}: could not be read ({e})", shown(name)), line)
-            }
-        };
-        out.report(&text, &line);
+            Seen::Active(_) => self.would_end += 1,
+            Seen::NotActive => self.not_active += 1,
+            Seen::Unreadable(_) => self.unreadable += 1,
+        }
+        print(out, name, seen, "would_end");
         None
     }
 

@@ -4,7 +4,7 @@
 //! simulator, which sends the console its signed callbacks, and prints a
 //! one-time sign-in URL.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -214,23 +214,13 @@ fn open_store(path: Option<PathBuf>) -> Result<Store, Failure> {
 
 fn add_moderator(args: &ConsoleArgs, name: &str, out: &Out) -> Result<(), Failure> {
     let store = open_store(args.db.clone().or_else(default_db))?;
-    let password = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password(format!("Password for {name}: "))
-            .map_err(|e| Failure::Failed(format!("cannot read the password: {e}")))?;
-        let again = rpassword::prompt_password("Again: ")
-            .map_err(|e| Failure::Failed(format!("cannot read the password: {e}")))?;
-        if first != again {
-            return Err(Failure::Usage(
-                "the passwords differ; nothing was stored".to_owned(),
-            ));
-        }
-        first
-    } else {
-        // A script pipes it in: one line, never a flag (flags show in `ps`).
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
+    let password = output::secret(&format!("Password for {name}: "))?;
+    // Asked twice only where it was typed unseen.
+    if std::io::stdin().is_terminal() && output::secret("Again: ")? != password {
+        return Err(Failure::Usage(
+            "the passwords differ; nothing was stored".to_owned(),
+        ));
+    }
     Console::add_moderator(&store, name, &password).map_err(|e| Failure::Usage(e.to_string()))?;
     out.print(
         &format!("moderator {} added", output::shown(name)),

@@ -17,7 +17,7 @@ use vobiz::conference::Hangup;
 
 use crate::EnforceArgs;
 use crate::batch::{self, Ending, Gate};
-use crate::check::{self, DryRun, Seen};
+use crate::check::{self, Seen};
 use crate::commands::human;
 use crate::names::{read_names, rooms_from};
 use crate::output::{self, Failure, Interrupts, Out, shown};
@@ -105,11 +105,14 @@ impl Pass<'_> {
     /// could not be checked or ended.
     async fn run(&mut self) -> Result<Result<(), Failure>, Stop> {
         let (client, out, args) = (self.client, self.out, self.args);
-        let mut dry = DryRun::default();
         let each = |name: &str, seen: &Seen, over: bool| match seen {
             _ if args.dry_run => {
-                let would = if over { "would_end" } else { "under_limit" };
-                let _ = dry.report(out, name, seen, would);
+                check::print(
+                    out,
+                    name,
+                    seen,
+                    if over { "would_end" } else { "under_limit" },
+                );
             }
             Seen::Unreadable(e) => {
                 eprintln!("vobiz: {}: could not read its run time ({e})", shown(name));
@@ -224,27 +227,19 @@ async fn look(
     }
     let mut reads = std::pin::pin!(check::read(client, names, args.concurrency));
     while let Some((name, seen)) = reads.next().await {
-        let over = match &seen {
-            Seen::Active(details) => details.run_time() > args.max_duration,
-            _ => false,
-        };
         match &seen {
-            Seen::Active(details) if over => {
-                look.over.insert(name.clone(), details.run_time());
-            }
             Seen::Unreadable(e) if e.is_auth_failure() => {
                 look.stopped = Some(output::credentials_refused(e));
                 break;
             }
-            Seen::Unreadable(_) => {
-                look.could_not_check += 1;
-                each(&name, &seen, over);
-                continue;
+            Seen::Unreadable(_) => look.could_not_check += 1,
+            Seen::Active(details) if details.run_time() > args.max_duration => {
+                look.checked += 1;
+                look.over.insert(name.clone(), details.run_time());
             }
-            _ => {}
+            Seen::Active(_) | Seen::NotActive => look.checked += 1,
         }
-        look.checked += 1;
-        each(&name, &seen, over);
+        each(&name, &seen, look.over.contains_key(&name));
     }
     look
 }

@@ -107,12 +107,13 @@ pub fn build(
 }
 
 /// A base URL without a scheme gets one suggested; plain http is refused
-/// unless the host is this machine, as the library would.
+/// unless the host is this machine, as the library would (in words a CLI
+/// user can act on). Anything else wrong is the library's to say.
 fn check_base_url(url: &str) -> Result<(), Failure> {
     let shown = shown(url);
-    let Some((scheme, rest)) = url.split_once("://") else {
-        let host = url.split(['/', ':']).next().unwrap_or_default();
-        let scheme = if is_loopback(host) || url.starts_with("[::1]") {
+    if !url.contains("://") {
+        let with_http = reqwest::Url::parse(&format!("http://{url}"));
+        let scheme = if with_http.is_ok_and(|u| is_loopback(&u)) {
             "http"
         } else {
             "https"
@@ -120,21 +121,19 @@ fn check_base_url(url: &str) -> Result<(), Failure> {
         return Err(Failure::Usage(format!(
             "base URL {shown:?} has no scheme: did you mean {scheme}://{shown}?"
         )));
-    };
-    let host = match rest.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => rest.split(['/', ':']).next().unwrap_or_default(),
-    };
-    if scheme.eq_ignore_ascii_case("http") && !is_loopback(host) {
-        return Err(Failure::Usage(format!(
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) if u.scheme() == "http" && !is_loopback(&u) => Err(Failure::Usage(format!(
             "base URL {shown:?} is plain http to another machine, which would send the token \
              unencrypted: use https:// (plain http is for this machine only)"
-        )));
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-fn is_loopback(host: &str) -> bool {
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
@@ -267,6 +266,20 @@ pub fn error_json(e: &vobiz::Error) -> Value {
 /// Whether the person may be asked: stdin and stderr are terminals.
 fn can_ask() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A secret the person types: at a prompt that does not echo it when
+/// stdin is a terminal, else the first line of stdin (a script pipes it
+/// in). Never a flag: flags show in `ps`.
+pub fn secret(prompt: &str) -> Result<String, Failure> {
+    let typed = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    };
+    let typed = typed.map_err(|e| Failure::Usage(format!("cannot read it: {e}")))?;
+    Ok(typed.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Permission for something destructive: `--yes`, or `answer` typed at the

@@ -5,7 +5,6 @@
 //! the profiles file, and never on the command line.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -261,20 +260,9 @@ fn add(
 }
 
 /// The token: typed at a prompt that does not echo it, or the first line
-/// of stdin when stdin is not a terminal (`pass show vobiz | vobiz profile
-/// add ...`).
+/// of stdin (`pass show vobiz | vobiz profile add ...`).
 fn read_token(name: &str) -> Result<String, Failure> {
-    let token = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("Auth token for {name} (not shown): "))
-            .map_err(|e| Failure::Usage(format!("cannot read the token: {e}")))?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Usage(format!("cannot read the token from stdin: {e}")))?;
-        line
-    };
+    let token = crate::output::secret(&format!("Auth token for {name} (not shown): "))?;
     let token = token.trim().to_owned();
     if token.is_empty() {
         return Err(Failure::Usage(
@@ -288,27 +276,17 @@ fn read_token(name: &str) -> Result<String, Failure> {
 fn list(store: &Store, out: &Out) -> Result<(), Failure> {
     let profiles = store.profiles()?;
     let default = profiles.default.as_deref();
-    let rows: Vec<_> = profiles
-        .profiles
-        .iter()
-        .map(|(name, p)| {
+    let (mut rows, mut text) = (Vec::new(), Vec::new());
+    for (name, p) in &profiles.profiles {
+        let is_default = Some(name.as_str()) == default;
+        rows.push(
             json!({"name": name, "auth_id": p.auth_id, "base_url": p.base_url,
-                "default": Some(name.as_str()) == default})
-        })
-        .collect();
-    let text: Vec<String> = profiles
-        .profiles
-        .iter()
-        .map(|(name, p)| {
-            let mark = if Some(name.as_str()) == default {
-                " (default)"
-            } else {
-                ""
-            };
-            let base = p.base_url.as_deref().unwrap_or("-");
-            format!("{name:<16} {:<24} {base}{mark}", p.auth_id)
-        })
-        .collect();
+            "default": is_default}),
+        );
+        let mark = if is_default { " (default)" } else { "" };
+        let base = p.base_url.as_deref().unwrap_or("-");
+        text.push(format!("{name:<16} {:<24} {base}{mark}", p.auth_id));
+    }
     if text.is_empty() {
         out.note("no profiles; add one with `vobiz profile add NAME --auth-id ID`");
     }
@@ -377,22 +355,23 @@ pub struct Chosen {
 /// else the profile named by `--profile` or `VOBIZ_PROFILE`, else the
 /// default profile; `VOBIZ_BASE_URL` and then `--base-url` over its URL.
 pub fn choose(account: &Account, out: &Out) -> Result<Chosen, Failure> {
+    use vobiz::{ENV_AUTH_ID, ENV_AUTH_TOKEN};
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
-    let (id_set, token_set) = (set("VOBIZ_AUTH_ID"), set("VOBIZ_AUTH_TOKEN"));
+    let (id_set, token_set) = (set(ENV_AUTH_ID), set(ENV_AUTH_TOKEN));
     let named = account.profile.clone();
     if (id_set && token_set) || (named.is_none() && (id_set || token_set)) {
         if let Some(name) = &named {
             out.note(&format!(
-                "note: VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN are set and override profile {name}"
+                "note: {ENV_AUTH_ID} and {ENV_AUTH_TOKEN} are set and override profile {name}"
             ));
         }
         return from_env();
     }
     if id_set || token_set {
         let (set, unset) = if id_set {
-            ("VOBIZ_AUTH_ID", "VOBIZ_AUTH_TOKEN")
+            (ENV_AUTH_ID, ENV_AUTH_TOKEN)
         } else {
-            ("VOBIZ_AUTH_TOKEN", "VOBIZ_AUTH_ID")
+            (ENV_AUTH_TOKEN, ENV_AUTH_ID)
         };
         return Err(Failure::Usage(format!(
             "{set} is set but {unset} is not: set both to override the profile, or unset {set}"
@@ -442,7 +421,7 @@ fn from_env() -> Result<Chosen, Failure> {
 }
 
 fn env_base_url() -> Option<String> {
-    std::env::var("VOBIZ_BASE_URL")
+    std::env::var(vobiz::ENV_BASE_URL)
         .ok()
         .filter(|v| !v.is_empty())
 }

@@ -159,7 +159,7 @@ async fn dry_run(
     let mut reads = std::pin::pin!(check::read(client, names, concurrency));
     let mut stopped = None;
     while let Some((name, seen)) = reads.next().await {
-        stopped = count.report(out, &name, &seen, "would_end");
+        stopped = count.report(out, &name, &seen);
         if stopped.is_some() {
             break;
         }

@@ -11,10 +11,8 @@ use common::*;
 /// path, and needs no credentials.
 #[test]
 fn list_names_every_operation() {
-    let mut cmd = assert_cmd::Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-        .args(["--json", "api", "--list"]);
+    let mut cmd = vobiz_bare();
+    cmd.args(["--json", "api", "--list"]);
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let listed: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();

@@ -148,12 +148,10 @@ fn in_flight(
     let dir = tempfile::tempdir().unwrap();
     let file = names_file(&dir, &names);
     let log = dir.path().join("audit.jsonl");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
+    let mut child = vobiz_process()
         .args(command(&file))
         .args(["--json", "--audit-log", log.to_str().unwrap()])
         .arg("--yes")
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_ID", s.fake.auth_id())
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_BASE_URL", s.fake.base_url())

@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use assert_cmd::Command;
 use serde_json::Value;
 use vobiz::testing::{FAKE_AUTH_TOKEN, Fault};
 
@@ -551,8 +550,7 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
 #[test]
 fn the_simulator_command_prints_what_points_the_cli_at_it() {
     let port = free_port();
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let mut child = std::process::Command::new(&bin)
+    let mut child = vobiz_process()
         .args([
             "simulator",
             "--port",
@@ -562,8 +560,6 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
             "--room",
             "retro",
         ])
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -579,10 +575,8 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
             .unwrap();
         env.push((name.to_owned(), value.to_owned()));
     }
-    let listed = std::process::Command::new(&bin)
+    let listed = vobiz_process()
         .arg("rooms")
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .unwrap();
@@ -597,10 +591,8 @@ fn the_simulator_command_prints_what_points_the_cli_at_it() {
 
 #[test]
 fn missing_credentials_and_usage_errors_exit_2() {
-    let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-        .arg("rooms");
+    let mut cmd = vobiz_bare();
+    cmd.arg("rooms");
     let r = run(cmd);
     assert_eq!(r.code, 2);
     assert!(
@@ -608,24 +600,18 @@ fn missing_credentials_and_usage_errors_exit_2() {
         "{}",
         r.stderr
     );
-    let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-        .args(["hangup"]);
+    let mut cmd = vobiz_bare();
+    cmd.args(["hangup"]);
     assert_eq!(run(cmd).code, 2);
-    let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-        .args(["--token", "x", "rooms"]);
+    let mut cmd = vobiz_bare();
+    cmd.args(["--token", "x", "rooms"]);
     assert_eq!(run(cmd).code, 2, "there is no flag for the token");
 }
 
 #[test]
 fn the_demo_runs_a_moderated_session_without_credentials() {
-    let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-        .arg("demo");
+    let mut cmd = vobiz_bare();
+    cmd.arg("demo");
     let r = run(cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("SIMULATED"), "{}", r.stdout);
@@ -637,8 +623,8 @@ fn the_demo_runs_a_moderated_session_without_credentials() {
 
 #[test]
 fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_allow() {
-    let mut cmd = Command::cargo_bin("vobiz").unwrap();
-    cmd.env_clear().env("VOBIZ_CONFIG_DIR", NO_PROFILES).args([
+    let mut cmd = vobiz_bare();
+    cmd.args([
         "xml",
         "conference",
         "Q&A <live>",
@@ -682,11 +668,8 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
         &["--record", "ftp://x/y"],
         &["--record"],
     ] {
-        let mut cmd = Command::cargo_bin("vobiz").unwrap();
-        cmd.env_clear()
-            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-            .args(["xml", "conference", "room"])
-            .args(bad);
+        let mut cmd = vobiz_bare();
+        cmd.args(["xml", "conference", "room"]).args(bad);
         let r = run(cmd);
         assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
         assert!(r.stdout.is_empty());
@@ -698,11 +681,8 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
 #[test]
 fn the_simulators_signed_callbacks_reach_the_receiver() {
     let port = free_port();
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let mut receiver = std::process::Command::new(&bin)
+    let mut receiver = vobiz_process()
         .args(["callbacks", "serve", "--port", &port.to_string()])
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
         .stdout(Stdio::piped())

@@ -33,12 +33,10 @@ fn console(
     env: &[(&str, &str)],
 ) -> (u16, std::sync::mpsc::Receiver<String>, Running) {
     let port = free_port();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"))
+    let mut child = vobiz_process()
         .arg("console")
         .args(args)
         .args(["--port", &port.to_string()])
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -188,8 +188,7 @@ fn behind_a_proxy_the_receiver_verifies_the_url_vobiz_called() {
     let target = free_port();
     let proxy = proxy_to(target);
     let public = format!("http://127.0.0.1:{proxy}/vobiz");
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
-    let mut child = std::process::Command::new(bin)
+    let mut child = vobiz_process()
         .args([
             "callbacks",
             "serve",
@@ -198,8 +197,6 @@ fn behind_a_proxy_the_receiver_verifies_the_url_vobiz_called() {
             "--public-url",
             &public,
         ])
-        .env_clear()
-        .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
         .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
         .stdout(Stdio::piped())
@@ -269,7 +266,6 @@ fn the_receiver_refuses_replays() {
 /// or a short `/rooms` credential, does not start (exit 2), and says why.
 #[test]
 fn an_unusable_token_does_not_start_a_receiver() {
-    let bin = assert_cmd::cargo::cargo_bin("vobiz");
     for env in [
         vec![("VOBIZ_AUTH_TOKEN", "")],
         vec![],
@@ -279,10 +275,8 @@ fn an_unusable_token_does_not_start_a_receiver() {
             ("VOBIZ_ROOMS_TOKEN", "1234"),
         ],
     ] {
-        let mut cmd = assert_cmd::Command::new(&bin);
-        cmd.env_clear()
-            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-            .args(["callbacks", "serve", "--port", &free_port().to_string()])
+        let mut cmd = vobiz_bare();
+        cmd.args(["callbacks", "serve", "--port", &free_port().to_string()])
             .timeout(WAIT);
         for (name, value) in &env {
             cmd.env(name, value);

@@ -12,6 +12,20 @@ use vobiz::testing::{FAKE_AUTH_TOKEN, FakeVobiz};
 /// profile on the machine running the tests must never be picked up.
 pub const NO_PROFILES: &str = "/nonexistent/vobiz-test-profiles";
 
+/// The binary with nothing of this machine's: no environment, no profiles.
+pub fn vobiz_bare() -> Command {
+    let mut cmd = Command::cargo_bin("vobiz").unwrap();
+    cmd.env_clear().env("VOBIZ_CONFIG_DIR", NO_PROFILES);
+    cmd
+}
+
+/// [`vobiz_bare`], as a process to spawn and talk to.
+pub fn vobiz_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("vobiz"));
+    cmd.env_clear().env("VOBIZ_CONFIG_DIR", NO_PROFILES);
+    cmd
+}
+
 /// A simulator on its own runtime, serving while a test waits on the
 /// binary.
 pub struct Sim {
@@ -38,10 +52,8 @@ pub fn sim(rooms: &[(&str, usize)]) -> Sim {
 impl Sim {
     /// The binary, pointed at this simulator, with nothing on stdin.
     pub fn vobiz(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("vobiz").unwrap();
-        cmd.env_clear()
-            .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
-            .env("VOBIZ_AUTH_ID", self.fake.auth_id())
+        let mut cmd = vobiz_bare();
+        cmd.env("VOBIZ_AUTH_ID", self.fake.auth_id())
             .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
             .env("VOBIZ_BASE_URL", self.fake.base_url())
             .args(args)
