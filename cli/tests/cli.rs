@@ -681,16 +681,12 @@ fn xml_conference_prints_an_escaped_document_and_refuses_what_the_docs_do_not_al
 #[test]
 fn the_simulators_signed_callbacks_reach_the_receiver() {
     let port = free_port();
-    let mut receiver = vobiz_process()
-        .args(["callbacks", "serve", "--port", &port.to_string()])
-        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
-        .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let events = lines(receiver.stdout.take().unwrap());
-    let notes = lines(receiver.stderr.take().unwrap());
+    let (mut receiver, events, notes) = spawned(
+        vobiz_process()
+            .args(["callbacks", "serve", "--port", &port.to_string()])
+            .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+            .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN),
+    );
     let wait = std::time::Duration::from_secs(20);
     assert!(
         notes

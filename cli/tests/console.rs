@@ -33,18 +33,14 @@ fn console(
     env: &[(&str, &str)],
 ) -> (u16, std::sync::mpsc::Receiver<String>, Running) {
     let port = free_port();
-    let mut child = vobiz_process()
-        .arg("console")
-        .args(args)
-        .args(["--port", &port.to_string()])
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = lines(child.stdout.take().unwrap());
-    let notes = lines(child.stderr.take().unwrap());
+    let (child, out, notes) = spawned(
+        vobiz_process()
+            .arg("console")
+            .args(args)
+            .args(["--port", &port.to_string()])
+            .envs(env.iter().copied())
+            .stdin(Stdio::null()),
+    );
     (
         port,
         out,

@@ -188,23 +188,19 @@ fn behind_a_proxy_the_receiver_verifies_the_url_vobiz_called() {
     let target = free_port();
     let proxy = proxy_to(target);
     let public = format!("http://127.0.0.1:{proxy}/vobiz");
-    let mut child = vobiz_process()
-        .args([
-            "callbacks",
-            "serve",
-            "--port",
-            &target.to_string(),
-            "--public-url",
-            &public,
-        ])
-        .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
-        .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let events = lines(child.stdout.take().unwrap());
-    let notes = lines(child.stderr.take().unwrap());
+    let (mut child, events, notes) = spawned(
+        vobiz_process()
+            .args([
+                "callbacks",
+                "serve",
+                "--port",
+                &target.to_string(),
+                "--public-url",
+                &public,
+            ])
+            .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
+            .env("VOBIZ_ROOMS_TOKEN", ROOMS_TOKEN),
+    );
     assert!(notes.recv_timeout(WAIT).unwrap().starts_with("receiving"));
 
     // The simulator plays Vobiz: it calls, and signs, the public URL.

@@ -145,6 +145,26 @@ pub fn http(port: u16, request: &str) -> (u16, String) {
     (status, body)
 }
 
+/// `cmd` started with stdout and stderr piped: the child, and their lines
+/// as they come.
+pub fn spawned(
+    cmd: &mut std::process::Command,
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = lines(child.stdout.take().unwrap());
+    let notes = lines(child.stderr.take().unwrap());
+    (child, out, notes)
+}
+
 /// Lines of a child's output, as they come, with a bound on the wait.
 pub fn lines(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
