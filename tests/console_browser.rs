@@ -21,12 +21,19 @@ const PASSWORD: &str = "test-password-ada-1";
 /// How long anything on a page may take to appear.
 const PATIENCE: Duration = Duration::from_secs(15);
 
+/// One browser at a time: five Chromiums on CI's two cores made pages slow
+/// enough to time out, and one after another is faster in all (13 s
+/// against 19 s here).
+static ONE_BROWSER: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 struct Harness {
     fake: FakeVobiz,
     base: String,
     browser: Browser,
     _driver: tokio::process::Child,
     _serving: tokio::task::JoinHandle<()>,
+    /// Last, so that it is given back after the browser and driver go.
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 /// chromedriver on a port it picks, and that port. Started again (at most
@@ -79,6 +86,7 @@ impl Harness {
     /// The console (with its sign-in) on 127.0.0.1, the simulator sending
     /// it callbacks, and a browser that has not signed in.
     async fn start() -> Harness {
+        let turn = ONE_BROWSER.acquire().await.expect("never closed");
         let fake = FakeVobiz::start().await.unwrap();
         let store = Store::in_memory().unwrap();
         Console::add_moderator(&store, NAME, PASSWORD).unwrap();
@@ -111,6 +119,7 @@ impl Harness {
             browser,
             _driver: driver,
             _serving: serving,
+            _turn: turn,
         }
     }
 
@@ -136,7 +145,7 @@ impl Harness {
         loop {
             match self.find(css).await.click().await {
                 Ok(()) => return,
-                Err(e) if e.is_stale_element_reference() => continue,
+                Err(e) if replaced(&e) => continue,
                 Err(e) => panic!("{css}: {e}"),
             }
         }
@@ -149,7 +158,7 @@ impl Harness {
         loop {
             match self.find(css).await.text().await {
                 Ok(text) => return text,
-                Err(e) if e.is_stale_element_reference() => continue,
+                Err(e) if replaced(&e) => continue,
                 Err(e) => panic!("{css}: {e}"),
             }
         }
@@ -191,6 +200,23 @@ impl Harness {
             .unwrap_or_else(|e| panic!("the page never said {needle:?}: {e}"));
     }
 
+    /// Waits until an action's outcome on the page reads `expected`: the
+    /// page before the answer may show another outcome (a refusal) until
+    /// the new one replaces it.
+    async fn until_outcome(&self, expected: &str) {
+        let xpath = format!("//*[@data-outcome][normalize-space(.)='{expected}']");
+        let waited = self
+            .browser
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(&xpath))
+            .await;
+        if let Err(e) = waited {
+            let shown = self.text("[data-outcome]").await;
+            panic!("the outcome never read {expected:?} ({e}); the page shows {shown:?}");
+        }
+    }
+
     /// Loads `path` again until the first element `css` finds has some
     /// text, and returns it: for what the console writes after a request
     /// the test can only see arrive at the simulator.
@@ -217,6 +243,13 @@ impl Harness {
     async fn close(self) {
         let _ = self.browser.close().await;
     }
+}
+
+/// Whether the element was replaced between finding and using it: the
+/// WebDriver error, or Chromium's own words when the node was removed while
+/// the command ran.
+fn replaced(e: &fantoccini::error::CmdError) -> bool {
+    e.is_stale_element_reference() || e.to_string().contains("does not belong to the document")
 }
 
 fn quoted(name: &str) -> String {
@@ -355,7 +388,7 @@ async fn the_end_dialog_cancels_refuses_a_wrong_name_and_ends_with_the_right_one
     confirm.clear().await.unwrap();
     confirm.send_keys("Board Meeting").await.unwrap();
     h.click("dialog [data-action=confirm-end]").await;
-    assert_eq!(h.text("[data-outcome]").await, "Board Meeting: ended");
+    h.until_outcome("Board Meeting: ended").await;
     assert!(!h.fake.is_active("Board Meeting"));
     assert_eq!(
         h.changes(),

@@ -2,9 +2,11 @@
 
 mod common;
 
+use std::time::Duration;
 use vobiz::Error;
 use vobiz::conference::Hangup;
-use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz};
+
+use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz, Fault};
 
 #[tokio::test]
 async fn ends_a_known_room_once() {
@@ -185,4 +187,27 @@ async fn kept_requests_count_their_heads_toward_the_bound() {
         kept > MAX_RECORDED_BYTES / 2,
         "the newest are still kept: {kept}"
     );
+}
+
+/// Promise: `FakeVobiz::until` wakes once a request's change is made, not
+/// as the request arrives. The DELETE here arrives a second before the
+/// simulator applies it, and no request follows it: a wait woken by
+/// arrivals alone would check too early and then never wake again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn until_wakes_when_a_change_is_made_not_when_its_request_arrives() {
+    let fake = FakeVobiz::start().await.unwrap();
+    fake.add_conference("standup");
+    fake.push_faults([Fault::delay(Duration::from_secs(1))]);
+    let client = fake.client();
+    let ending = tokio::spawn(async move { client.hangup_conference("standup").await });
+    fake.received(1).await;
+    assert!(fake.is_active("standup"), "arrived, not yet applied");
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        fake.until(|fake| !fake.is_active("standup")),
+    )
+    .await
+    .expect("woken when the room was ended");
+    ending.await.unwrap().unwrap();
+    assert_eq!(fake.request_count(), 1);
 }

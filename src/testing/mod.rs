@@ -266,4 +266,20 @@ impl FakeVobiz {
             arrival.await;
         }
     }
+
+    /// Waits until `holds` is true of the simulator, checked at once and
+    /// again each time it has handled a request (its change made): a test
+    /// can await the state a client brings about, such as a room no longer
+    /// active, rather than sleep for it. [`FakeVobiz::received`] would wake
+    /// as the request arrives, before its change.
+    pub async fn until(&self, holds: impl Fn(&FakeVobiz) -> bool) {
+        loop {
+            // Made before the check, so no request handled in between is missed.
+            let handled = self.state.handled.notified();
+            if holds(self) {
+                return;
+            }
+            handled.await;
+        }
+    }
 }

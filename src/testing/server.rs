@@ -77,5 +77,7 @@ async fn handle(
         }
         log.faults.pop_front()
     };
-    faults::answer(fault, &state, &recorded).await
+    let answer = faults::answer(fault, &state, &recorded).await;
+    state.handled.notify_waiters();
+    answer
 }

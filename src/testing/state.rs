@@ -55,6 +55,9 @@ pub(in crate::testing) struct State {
     pub(super) max_in_flight: AtomicUsize,
     /// Woken whenever `in_flight` grows.
     pub(super) arrivals: tokio::sync::Notify,
+    /// Woken whenever a request has been handled: its change, if any, is
+    /// made (an arrival is announced before that).
+    pub(super) handled: tokio::sync::Notify,
     /// The Conference family's rooms, members and callbacks.
     pub(in crate::testing) conference: super::conference::Rooms,
 }

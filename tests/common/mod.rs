@@ -492,18 +492,13 @@ pub fn changes(fake: &vobiz::testing::FakeVobiz) -> Vec<String> {
 }
 
 /// Waits, at most `patience`, until `room` is no longer active on `fake`:
-/// woken by each request it receives, not by a clock.
+/// woken each time the simulator has handled a request, not by a clock.
 pub async fn until_ended(
     fake: &vobiz::testing::FakeVobiz,
     room: &str,
     patience: std::time::Duration,
 ) {
-    tokio::time::timeout(patience, async {
-        while fake.is_active(room) {
-            let seen = fake.request_count();
-            fake.received(seen + 1).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{room} was not ended within {patience:?}"));
+    tokio::time::timeout(patience, fake.until(|fake| !fake.is_active(room)))
+        .await
+        .unwrap_or_else(|_| panic!("{room} was not ended within {patience:?}"));
 }
