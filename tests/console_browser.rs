@@ -308,7 +308,7 @@ async fn a_moderator_signs_in_and_rooms_appear_live_with_names_as_text() {
     );
 
     let shot = h.browser.screenshot().await.unwrap();
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console.png");
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-live-rooms.png");
     std::fs::write(&path, shot).unwrap();
     h.close().await;
 }

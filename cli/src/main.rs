@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod answer;
 mod api;
@@ -43,14 +43,31 @@ use output::{Failure, Out};
 #[command(name = "vobiz", version, about, long_about, after_help = examples::TOP)]
 struct Cli {
     #[command(flatten)]
-    global: Global,
+    leading: Leading,
     #[command(subcommand)]
     command: Command,
 }
 
-/// Flags every command takes.
+/// `--json`, `-q` and `-v` before the command's name (`vobiz --json rooms`),
+/// for the commands that take them; their own ids, so that they never mix
+/// with the commands' flags of the same names.
 #[derive(Args, Clone)]
-struct Global {
+struct Leading {
+    /// Print JSON instead of text, for the commands that print results.
+    #[arg(long = "json", id = "leading_json")]
+    json: bool,
+    /// Print only errors and what was asked for, for the commands that
+    /// print results.
+    #[arg(short = 'q', long = "quiet", id = "leading_quiet")]
+    quiet: bool,
+    /// Trace to stderr, for the commands that make requests.
+    #[arg(short = 'v', long = "verbose", id = "leading_verbose", action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// `--json` and `-q`: the flags of the commands that print results.
+#[derive(Args, Clone, Default)]
+struct Output {
     /// Print one JSON document (one JSON object per line for sweep and
     /// enforce) instead of text; a failure too, as {"error": ...}.
     #[arg(long, global = true)]
@@ -59,15 +76,40 @@ struct Global {
     /// JSON): no notes, progress or summaries; the exit code tells the rest.
     #[arg(short, long, global = true)]
     quiet: bool,
+}
+
+/// `-v`: the flag of the commands that make requests.
+#[derive(Args, Clone, Default)]
+struct Verbose {
     /// Trace to stderr (-v: the crate's events, -vv: everything).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 }
 
-/// Which account a command acts on: the flags of the commands that call
-/// the API.
+/// `--json`, `-q` and `-v` together, for the commands that make requests
+/// and print what came of them.
+#[derive(Args, Clone, Default)]
+struct Reporting {
+    #[command(flatten)]
+    output: Output,
+    #[command(flatten)]
+    verbose: Verbose,
+}
+
+/// How a command reports, from its flags and the leading ones.
+#[derive(Default)]
+struct Report {
+    json: bool,
+    quiet: bool,
+    verbose: u8,
+}
+
+/// Which account a command acts on, and how it reports: the flags of the
+/// commands that call the API.
 #[derive(Args, Clone, Default)]
 struct Account {
+    #[command(flatten)]
+    reporting: Reporting,
     /// The profile to use (`vobiz profile list`); VOBIZ_AUTH_ID and
     /// VOBIZ_AUTH_TOKEN, when both are set, override it.
     #[arg(long, env = "VOBIZ_PROFILE", value_name = "NAME")]
@@ -126,7 +168,10 @@ enum Command {
     /// A moderated session against a built-in simulator: no credentials,
     /// nothing leaves this machine.
     #[command(after_help = examples::DEMO)]
-    Demo,
+    Demo {
+        #[command(flatten)]
+        verbose: Verbose,
+    },
     /// Print an answer document (`vobiz xml conference NAME ...`).
     #[command(after_help = examples::XML)]
     Xml(XmlArgs),
@@ -150,6 +195,8 @@ enum Command {
         /// Where to write them.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
+        #[command(flatten)]
+        output: Output,
     },
     /// The moderator console in a browser (`vobiz console --simulate` to
     /// try it; `vobiz console add-moderator NAME` to let someone in).
@@ -163,6 +210,8 @@ enum Command {
 
 #[derive(Args)]
 struct CallbacksArgs {
+    #[command(flatten)]
+    reporting: Reporting,
     #[command(subcommand)]
     action: CallbacksAction,
 }
@@ -188,6 +237,8 @@ enum CallbacksAction {
 
 #[derive(Args)]
 struct XmlArgs {
+    #[command(flatten)]
+    output: Output,
     #[command(subcommand)]
     element: XmlElement,
 }
@@ -354,6 +405,8 @@ struct EnforceArgs {
 
 #[derive(Args)]
 struct SimulatorArgs {
+    #[command(flatten)]
+    reporting: Reporting,
     /// The port on 127.0.0.1.
     #[arg(long, default_value_t = 4010)]
     port: u16,
@@ -374,9 +427,18 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let out = Out::new(&cli.global, cli.command.audit_log());
-    output::init_tracing(cli.global.verbose, out.audit_log());
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let name = matches.subcommand_name().unwrap_or_default();
+    let report = match cli.command.report(name, &cli.leading) {
+        Ok(report) => report,
+        Err(failure) => return failure.exit(&Out::new(&Report::default(), None)),
+    };
+    let out = Out::new(&report, cli.command.audit_log());
+    output::init_tracing(report.verbose, out.audit_log());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -391,6 +453,51 @@ fn main() -> ExitCode {
 }
 
 impl Command {
+    /// How the command reports: its own flags, and those given before its
+    /// name if it takes them (a usage error if it does not, since they
+    /// would mean nothing).
+    fn report(&self, name: &str, leading: &Leading) -> Result<Report, Failure> {
+        let (output, verbose) = self.reporting();
+        let refuse = |flag: &str| {
+            Failure::Usage(format!(
+                "{flag} means nothing for `vobiz {name}`; leave it out"
+            ))
+        };
+        if output.is_none() && (leading.json || leading.quiet) {
+            return Err(refuse(if leading.json { "--json" } else { "--quiet" }));
+        }
+        if verbose.is_none() && leading.verbose > 0 {
+            return Err(refuse("--verbose"));
+        }
+        let output = output.cloned().unwrap_or_default();
+        Ok(Report {
+            json: leading.json || output.json,
+            quiet: leading.quiet || output.quiet,
+            verbose: leading.verbose + verbose.map_or(0, |v| v.verbose),
+        })
+    }
+
+    /// The reporting flags the command takes: `--json` and `-q` for those
+    /// that print results, `-v` for those that make requests.
+    fn reporting(&self) -> (Option<&Output>, Option<&Verbose>) {
+        fn both(r: &Reporting) -> (Option<&Output>, Option<&Verbose>) {
+            (Some(&r.output), Some(&r.verbose))
+        }
+        match self {
+            Command::Simulator(args) => both(&args.reporting),
+            Command::Callbacks(args) => both(&args.reporting),
+            Command::Xml(args) => (Some(&args.output), None),
+            Command::Man { output, .. } => (Some(output), None),
+            Command::Profile(args) => (Some(args.output()), None),
+            Command::Demo { verbose } => (None, Some(verbose)),
+            Command::Completions { .. } => (None, None),
+            // The commands that call the API: their account flags carry them.
+            _ => self
+                .account()
+                .map_or((None, None), |account| both(&account.reporting)),
+        }
+    }
+
     /// `--audit-log`, for the commands that change something.
     fn audit_log(&self) -> Option<&std::path::Path> {
         let flag = match self {
@@ -455,19 +562,21 @@ fn needs_client(command: &Command) -> bool {
 async fn run_offline(command: Command, out: &Out) -> Result<(), Failure> {
     match command {
         Command::Simulator(args) => simulator::run(args, out).await,
-        Command::Demo => demo::run()
+        Command::Demo { .. } => demo::run()
             .await
             .map_err(|e| Failure::Failed(e.to_string())),
         Command::Xml(XmlArgs {
             element: XmlElement::Conference(args),
+            ..
         }) => answer::conference(args, out),
         Command::Callbacks(CallbacksArgs {
             action: CallbacksAction::Serve { port, public_url },
+            ..
         }) => receiver::serve(port, public_url, out).await,
         Command::Api(_) => api::list(out),
         Command::Console(args) => console::run(args, out).await,
         Command::Completions { shell } => manuals::completions::<Cli>(shell),
-        Command::Man { out: dir } => manuals::man::<Cli>(&dir, out),
+        Command::Man { out: dir, .. } => manuals::man::<Cli>(&dir, out),
         Command::Profile(args) => profiles::run(args, out),
         Command::Rooms { .. }
         | Command::Room { .. }

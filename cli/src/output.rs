@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::audit::{AuditLayer, AuditLog};
 use crate::profiles;
-use crate::{Account, Global};
+use crate::{Account, Report};
 
 /// Why a command did not end in success, and its exit code.
 pub enum Failure {
@@ -176,7 +176,7 @@ pub struct Out {
 }
 
 impl Out {
-    pub fn new(global: &Global, audit_log: Option<&std::path::Path>) -> Self {
+    pub fn new(report: &Report, audit_log: Option<&std::path::Path>) -> Self {
         let opened = audit_log.map(AuditLog::open);
         let (audit, audit_error) = match opened {
             Some(Ok(log)) => (Some(log), None),
@@ -184,8 +184,8 @@ impl Out {
             None => (None, None),
         };
         Out {
-            json: global.json,
-            quiet: global.quiet,
+            json: report.json,
+            quiet: report.quiet,
             audit,
             audit_error,
             printed: AtomicBool::new(false),

@@ -17,8 +17,17 @@ use crate::output::{Failure, Out};
 /// `vobiz profile ...`.
 #[derive(Args)]
 pub struct ProfileArgs {
+    #[command(flatten)]
+    output: crate::Output,
     #[command(subcommand)]
     action: ProfileAction,
+}
+
+impl ProfileArgs {
+    /// `--json` and `-q`.
+    pub fn output(&self) -> &crate::Output {
+        &self.output
+    }
 }
 
 /// What `vobiz profile` does.

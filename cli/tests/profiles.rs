@@ -319,7 +319,7 @@ fn quiet_leaves_errors_and_the_answer() {
 }
 
 #[test]
-fn account_and_audit_flags_appear_only_where_they_mean_something() {
+fn flags_appear_only_where_they_mean_something() {
     let s = sim(&[("standup", 1)]);
     for (args, flag) in [
         (
@@ -329,6 +329,11 @@ fn account_and_audit_flags_appear_only_where_they_mean_something() {
         (&["demo", "--audit-log", "x.jsonl"], "--audit-log"),
         (&["xml", "conference", "r", "--profile", "p"], "--profile"),
         (&["rooms", "--audit-log", "x.jsonl"], "--audit-log"),
+        (&["completions", "bash", "--json"], "--json"),
+        (&["completions", "bash", "--quiet"], "--quiet"),
+        (&["demo", "--json"], "--json"),
+        (&["man", "--verbose"], "--verbose"),
+        (&["profile", "list", "--verbose"], "--verbose"),
     ] {
         let r = run(s.vobiz(args));
         assert_eq!(r.code, 2, "{args:?}");
@@ -340,5 +345,38 @@ fn account_and_audit_flags_appear_only_where_they_mean_something() {
         let help = run(s.vobiz(&[args[0], "--help"])).stdout;
         assert!(!help.contains(flag), "{} --help shows {flag}", args[0]);
     }
-    assert_eq!(s.fake.request_count(), 0);
+    // Before the command's name, the same flags are refused in one line
+    // where they mean nothing, and nothing is printed.
+    for (args, said) in [
+        (
+            &["--json", "completions", "bash"][..],
+            "--json means nothing for `vobiz completions`",
+        ),
+        (&["-q", "demo"], "--quiet means nothing for `vobiz demo`"),
+        (
+            &["-v", "xml", "conference", "r"],
+            "--verbose means nothing for `vobiz xml`",
+        ),
+    ] {
+        let r = run(s.vobiz(args));
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{args:?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.contains(said), "{}", r.stderr);
+    }
+    // Where they mean something they go before or after the name.
+    let before = run(s.vobiz(&["--json", "rooms"]));
+    let after = run(s.vobiz(&["rooms", "--json"]));
+    assert_eq!((before.code, after.code), (0, 0), "{}", before.stderr);
+    assert_eq!(before.stdout, after.stdout);
+    assert!(before.stdout.starts_with('{'), "{}", before.stdout);
+    let listed = run(s.vobiz(&["profile", "list", "--json"]));
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.starts_with("{\"profiles\""),
+        "{}",
+        listed.stdout
+    );
+    let demo = run(s.vobiz(&["demo", "--help"])).stdout;
+    assert!(demo.contains("--verbose"), "{demo}");
+    assert_eq!(s.fake.request_count(), 2, "the two `rooms`, nothing else");
 }
