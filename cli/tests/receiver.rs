@@ -136,11 +136,14 @@ fn forward(mut client: TcpStream, target: u16) {
         }
         head.push(byte[0]);
     }
+    // One request per connection, as it rewrites only the first head: a
+    // request after it on a kept-alive connection would reach the receiver
+    // with the public path, fail its signature and be lost.
     let head = String::from_utf8_lossy(&head)
         .replacen(" /vobiz/", " /", 1)
         .replacen(
             "\r\n",
-            "\r\nx-forwarded-host: attacker.example\r\nx-forwarded-proto: https\r\n",
+            "\r\nx-forwarded-host: attacker.example\r\nx-forwarded-proto: https\r\nconnection: close\r\n",
             1,
         );
     let Ok(mut upstream) = TcpStream::connect(("127.0.0.1", target)) else {
@@ -216,6 +219,10 @@ fn behind_a_proxy_the_receiver_verifies_the_url_vobiz_called() {
         assert_eq!(event["params"]["ConferenceName"], "standup");
     }
     assert_eq!(live_rooms(target), ["standup"]);
+    // A later event, on a connection the simulator would keep alive.
+    s.rt.block_on(async { s.fake.join("standup", "+15550101") });
+    let event: Value = serde_json::from_str(&events.recv_timeout(WAIT).unwrap()).unwrap();
+    assert_eq!(event["params"]["ConferenceAction"], "enter");
 
     // Signed for the URL the request's Host and X-Forwarded-* name: refused.
     let forged_for = "https://attacker.example/vobiz";
