@@ -20,9 +20,9 @@ const MAX_BODY: u64 = 4 * 1024 * 1024;
 #[derive(Args)]
 pub struct ApiArgs {
     #[command(flatten)]
-    account: crate::Account,
+    account: crate::flags::Account,
     #[command(flatten)]
-    audit: crate::AuditFlag,
+    audit: crate::flags::AuditFlag,
     /// The operation's operationId (`vobiz api --list` lists them).
     #[arg(required_unless_present = "list")]
     operation: Option<String>,
@@ -49,12 +49,12 @@ impl ApiArgs {
     }
 
     /// `--audit-log`.
-    pub fn audit(&self) -> &crate::AuditFlag {
+    pub fn audit(&self) -> &crate::flags::AuditFlag {
         &self.audit
     }
 
     /// The account flags.
-    pub fn account(&self) -> &crate::Account {
+    pub fn account(&self) -> &crate::flags::Account {
         &self.account
     }
 }

@@ -17,9 +17,9 @@ use crate::output::{self, Failure, Out};
 #[derive(Args)]
 pub struct ConsoleArgs {
     #[command(flatten)]
-    account: crate::Account,
+    account: crate::flags::Account,
     #[command(flatten)]
-    audit: crate::AuditFlag,
+    audit: crate::flags::AuditFlag,
     #[command(subcommand)]
     action: Option<ConsoleAction>,
     /// Run against the built-in simulator (a few rooms with members, its
@@ -59,12 +59,12 @@ enum ConsoleAction {
 
 impl ConsoleArgs {
     /// `--audit-log`.
-    pub fn audit(&self) -> &crate::AuditFlag {
+    pub fn audit(&self) -> &crate::flags::AuditFlag {
         &self.audit
     }
 
     /// The account flags (the live console's; `--simulate` needs none).
-    pub fn account(&self) -> &crate::Account {
+    pub fn account(&self) -> &crate::flags::Account {
         &self.account
     }
 }

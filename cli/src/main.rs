@@ -23,6 +23,7 @@ mod console;
 mod demo;
 mod enforce;
 mod examples;
+mod flags;
 mod manuals;
 mod names;
 mod output;
@@ -31,6 +32,7 @@ mod receiver;
 mod simulator;
 mod sweep;
 
+use flags::{Account, AuditFlag, Leading, Output, Report, Reporting, Verbose};
 use output::{Failure, Out};
 
 /// End and moderate Vobiz conference rooms.
@@ -46,86 +48,6 @@ struct Cli {
     leading: Leading,
     #[command(subcommand)]
     command: Command,
-}
-
-/// `--json`, `-q` and `-v` before the command's name (`vobiz --json rooms`),
-/// for the commands that take them; their own ids, so that they never mix
-/// with the commands' flags of the same names.
-#[derive(Args, Clone)]
-struct Leading {
-    /// Print JSON instead of text, for the commands that print results.
-    #[arg(long = "json", id = "leading_json")]
-    json: bool,
-    /// Print only errors and what was asked for, for the commands that
-    /// print results.
-    #[arg(short = 'q', long = "quiet", id = "leading_quiet")]
-    quiet: bool,
-    /// Trace to stderr, for the commands that make requests.
-    #[arg(short = 'v', long = "verbose", id = "leading_verbose", action = clap::ArgAction::Count)]
-    verbose: u8,
-}
-
-/// `--json` and `-q`: the flags of the commands that print results.
-#[derive(Args, Clone, Default)]
-struct Output {
-    /// Print one JSON document (one JSON object per line for sweep and
-    /// enforce) instead of text; a failure too, as {"error": ...}.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Print only errors and what was asked for (a list, a document, the
-    /// JSON): no notes, progress or summaries; the exit code tells the rest.
-    #[arg(short, long, global = true)]
-    quiet: bool,
-}
-
-/// `-v`: the flag of the commands that make requests.
-#[derive(Args, Clone, Default)]
-struct Verbose {
-    /// Trace to stderr (-v: the crate's events, -vv: everything).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-}
-
-/// `--json`, `-q` and `-v` together, for the commands that make requests
-/// and print what came of them.
-#[derive(Args, Clone, Default)]
-struct Reporting {
-    #[command(flatten)]
-    output: Output,
-    #[command(flatten)]
-    verbose: Verbose,
-}
-
-/// How a command reports, from its flags and the leading ones.
-#[derive(Default)]
-struct Report {
-    json: bool,
-    quiet: bool,
-    verbose: u8,
-}
-
-/// Which account a command acts on, and how it reports: the flags of the
-/// commands that call the API.
-#[derive(Args, Clone, Default)]
-struct Account {
-    #[command(flatten)]
-    reporting: Reporting,
-    /// The profile to use (`vobiz profile list`); VOBIZ_AUTH_ID and
-    /// VOBIZ_AUTH_TOKEN, when both are set, override it.
-    #[arg(long, env = "VOBIZ_PROFILE", value_name = "NAME")]
-    profile: Option<String>,
-    /// The API's base URL (default: VOBIZ_BASE_URL, else the profile's,
-    /// else Vobiz's).
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-}
-
-/// `--audit-log`, for the commands that change something.
-#[derive(Args, Clone, Default)]
-struct AuditFlag {
-    /// Append one JSON line per state change to this file.
-    #[arg(long, value_name = "FILE")]
-    audit_log: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -473,7 +395,9 @@ impl Command {
         Ok(Report {
             json: leading.json || output.json,
             quiet: leading.quiet || output.quiet,
-            verbose: leading.verbose + verbose.map_or(0, |v| v.verbose),
+            verbose: leading
+                .verbose
+                .saturating_add(verbose.map_or(0, |v| v.verbose)),
         })
     }
 

@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditLayer, AuditLog};
+use crate::flags::{Account, Report};
 use crate::profiles;
-use crate::{Account, Report};
 
 /// Why a command did not end in success, and its exit code.
 pub enum Failure {

@@ -11,21 +11,21 @@ use clap::{Args, Subcommand};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::Account;
+use crate::flags::Account;
 use crate::output::{Failure, Out};
 
 /// `vobiz profile ...`.
 #[derive(Args)]
 pub struct ProfileArgs {
     #[command(flatten)]
-    output: crate::Output,
+    output: crate::flags::Output,
     #[command(subcommand)]
     action: ProfileAction,
 }
 
 impl ProfileArgs {
     /// `--json` and `-q`.
-    pub fn output(&self) -> &crate::Output {
+    pub fn output(&self) -> &crate::flags::Output {
         &self.output
     }
 }
