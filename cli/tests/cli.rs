@@ -513,8 +513,7 @@ fn enforce_ends_rooms_over_the_limit_and_dry_runs_send_no_change() {
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("young: 1 members, running for 0s: under limit"),
+        without_run_times(&r.stdout).contains("young: 1 members, running for …: under limit"),
         "{}",
         r.stdout
     );
@@ -721,8 +720,8 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
         "--dry-run",
     ])));
     assert_eq!(
-        (r.code, r.stdout.as_str()),
-        (0, "standup: 2 members, running for 0s: would end\n"),
+        (r.code, without_run_times(&r.stdout).as_str()),
+        (0, "standup: 2 members, running for …: would end\n"),
         "{}",
         r.stderr
     );
@@ -736,8 +735,8 @@ fn the_simulators_signed_callbacks_reach_the_receiver() {
         &rooms_url,
     ])));
     assert_eq!(
-        (r.code, r.stdout.as_str()),
-        (0, "standup: 2 members, running for 0s: under limit\n"),
+        (r.code, without_run_times(&r.stdout).as_str()),
+        (0, "standup: 2 members, running for …: under limit\n"),
         "{}",
         r.stderr
     );

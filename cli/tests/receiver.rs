@@ -63,10 +63,18 @@ fn receiver(limit: &str, flags: &[&str], env: &[(&str, &str)]) -> Receiver {
     let events = lines(child.stdout.take().unwrap());
     let notes = lines(child.stderr.take().unwrap());
     let mut started = vec![notes.recv_timeout(WAIT).expect("the receiver said nothing")];
-    while let Ok(line) = notes.recv_timeout(Duration::from_millis(300)) {
-        started.push(line);
-    }
     assert!(started[0].starts_with("receiving"), "{started:?}");
+    // Its last start-up note is always the one on `GET /rooms`.
+    while !started
+        .last()
+        .is_some_and(|line| line.contains("GET /rooms"))
+    {
+        started.push(
+            notes
+                .recv_timeout(WAIT)
+                .expect("the receiver's start-up notes"),
+        );
+    }
     Receiver {
         child,
         port,
