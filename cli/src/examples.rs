@@ -114,7 +114,7 @@ Examples:
 
 pub const PROFILE: &str = "\
 Examples:
-  # The token is asked for without echo (or read from stdin)
+  # The token is asked for without echo (or read from stdin), and checked
   vobiz profile add production --auth-id MA_PRODUCTION1
   pass show vobiz/staging | vobiz profile add staging --auth-id MA_STAGING01
   vobiz profile list

@@ -501,7 +501,7 @@ async fn run_offline(command: Command, out: &Out) -> Result<(), Failure> {
         Command::Console(args) => console::run(args, out).await,
         Command::Completions { shell } => manuals::completions::<Cli>(shell),
         Command::Man { out: dir, .. } => manuals::man::<Cli>(&dir, out),
-        Command::Profile(args) => profiles::run(args, out),
+        Command::Profile(args) => profiles::run(args, out).await,
         Command::Rooms { .. }
         | Command::Room { .. }
         | Command::Hangup(_)

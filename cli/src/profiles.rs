@@ -45,6 +45,10 @@ pub enum ProfileAction {
         /// Its API base URL, if not Vobiz's.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Store it without asking Vobiz whether it takes the token (one
+        /// read, the list of live rooms, is made otherwise).
+        #[arg(long)]
+        no_verify: bool,
     },
     /// The profiles: names, auth IDs and base URLs, never tokens.
     List,
@@ -223,35 +227,42 @@ fn check_name(name: &str) -> Result<(), Failure> {
 }
 
 /// `vobiz profile ...`.
-pub fn run(args: ProfileArgs, out: &Out) -> Result<(), Failure> {
+pub async fn run(args: ProfileArgs, out: &Out) -> Result<(), Failure> {
     let store = Store::locate()?;
     match args.action {
         ProfileAction::Add {
             name,
             auth_id,
             base_url,
-        } => add(&store, out, name, auth_id, base_url),
+            no_verify,
+        } => {
+            let verify = !no_verify;
+            add(&store, out, name, Profile { auth_id, base_url }, verify).await
+        }
         ProfileAction::List => list(&store, out),
         ProfileAction::Use { name } => choose_default(&store, out, &name),
         ProfileAction::Remove { name } => remove(&store, out, &name),
     }
 }
 
-fn add(
+async fn add(
     store: &Store,
     out: &Out,
     name: String,
-    auth_id: String,
-    base_url: Option<String>,
+    profile: Profile,
+    verify: bool,
 ) -> Result<(), Failure> {
     check_name(&name)?;
     let token = read_token(&name)?;
     // Checked as every command will use it, before anything is stored.
-    let profile = Profile { auth_id, base_url };
-    crate::output::build(
+    let client = crate::output::build(
         builder(&profile, token.clone()),
         profile.base_url.as_deref(),
     )?;
+    if verify {
+        verified(&client, &profile.auth_id).await?;
+        out.note(&format!("Vobiz took the token for {}", profile.auth_id));
+    }
     let mut profiles = store.profiles()?;
     let mut tokens = store.tokens()?;
     let replaced = profiles.profiles.insert(name.clone(), profile).is_some();
@@ -266,6 +277,21 @@ fn add(
         &json!({"profile": name, "outcome": verb}),
     );
     Ok(())
+}
+
+/// Asks Vobiz whether it takes the credentials (a read: the live rooms),
+/// so that a wrong token is found now rather than when the profile is
+/// needed.
+async fn verified(client: &vobiz::Client, auth_id: &str) -> Result<(), Failure> {
+    match client.list_conferences().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_auth_failure() => Err(Failure::Failed(format!(
+            "Vobiz refused the token for {auth_id} ({e}); nothing stored"
+        ))),
+        Err(e) => Err(Failure::Failed(format!(
+            "could not check the token ({e}); nothing stored (--no-verify stores it unchecked)"
+        ))),
+    }
 }
 
 /// The token: typed at a prompt that does not echo it, or the first line

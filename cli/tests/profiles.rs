@@ -31,18 +31,16 @@ fn with(mut cmd: Command, vars: &[(&str, &str)]) -> Command {
 }
 
 fn add(dir: &Path, name: &str, auth_id: &str, base_url: &str, token: &str) -> Run {
-    let mut cmd = bare(
+    add_with(
         dir,
-        &[
-            "profile",
-            "add",
-            name,
-            "--auth-id",
-            auth_id,
-            "--base-url",
-            base_url,
-        ],
-    );
+        &[name, "--auth-id", auth_id, "--base-url", base_url],
+        token,
+    )
+}
+
+/// `vobiz profile add ARGS`, the token on stdin.
+fn add_with(dir: &Path, args: &[&str], token: &str) -> Run {
+    let mut cmd = bare(dir, &[&["profile", "add"][..], args].concat());
     cmd.write_stdin(format!("{token}\n"));
     run(cmd)
 }
@@ -176,9 +174,12 @@ fn the_credentials_environment_overrides_a_profile_and_half_of_it_is_refused() {
     let s = sim(&[("standup", 1)]);
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("config");
-    // A profile whose token Vobiz (here, the simulator) refuses.
+    // A profile whose token Vobiz (here, the simulator) refuses: one
+    // stored unchecked, as a token since rotated would be.
     let wrong = "a-wrong-token-of-plausible-length-0000";
-    let r = add(&dir, "old", s.fake.auth_id(), &s.fake.base_url(), wrong);
+    let base = s.fake.base_url();
+    let args = ["old", "--auth-id", s.fake.auth_id(), "--base-url", &base];
+    let r = add_with(&dir, &[&args[..], &["--no-verify"]].concat(), wrong);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = run(bare(&dir, &["rooms", "--profile", "old"]));
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -240,6 +241,7 @@ fn a_token_store_others_can_read_is_refused() {
     );
     let store = dir.join("tokens.json");
     std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let checked = s.fake.request_count();
     let r = run(bare(&dir, &["rooms", "--profile", "p"]));
     assert_eq!(r.code, 1);
     assert!(
@@ -248,7 +250,76 @@ fn a_token_store_others_can_read_is_refused() {
         "{}",
         r.stderr
     );
-    assert_eq!(s.fake.request_count(), 0);
+    assert_eq!(s.fake.request_count(), checked);
+}
+
+/// Promise: `profile add` asks Vobiz whether it takes the token (one GET)
+/// and stores nothing when it does not, or cannot be asked; `--no-verify`
+/// stores it unchecked.
+#[test]
+fn a_profile_is_stored_only_once_vobiz_takes_its_token() {
+    let s = sim(&[("standup", 1)]);
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config");
+    let (id, base) = (s.fake.auth_id(), s.fake.base_url());
+    let r = add(
+        &dir,
+        "wrong",
+        id,
+        &base,
+        "a-wrong-token-of-plausible-length-0000",
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with(&format!("vobiz: Vobiz refused the token for {id} (")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.ends_with("nothing stored\n"), "{}", r.stderr);
+    assert!(!r.stderr.contains("a-wrong-token"), "{}", r.stderr);
+    assert!(!dir.exists(), "nothing stored");
+    // One request, refused (so the simulator kept none).
+    assert_eq!((s.fake.request_count(), s.fake.requests().len()), (1, 0));
+
+    // Nobody to ask: nothing stored, and the way round it named.
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let r = add(&dir, "away", id, &nobody, FAKE_AUTH_TOKEN);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("could not check the token"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--no-verify"), "{}", r.stderr);
+    assert!(!dir.exists(), "nothing stored");
+    let args = [
+        "away",
+        "--auth-id",
+        id,
+        "--base-url",
+        &nobody,
+        "--no-verify",
+    ];
+    assert_eq!(add_with(&dir, &args, FAKE_AUTH_TOKEN).code, 0);
+
+    // The right token: one read, then stored.
+    let r = add(&dir, "sim", id, &base, FAKE_AUTH_TOKEN);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("Vobiz took the token for {id}")),
+        "{}",
+        r.stderr
+    );
+    let requests = s.fake.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].method, "GET");
+    let listed = run(bare(&dir, &["profile", "list"])).stdout;
+    assert!(
+        listed.contains("sim") && listed.contains("away"),
+        "{listed}"
+    );
 }
 
 #[test]
