@@ -412,7 +412,7 @@ impl Command {
             Command::Callbacks(args) => both(&args.reporting),
             Command::Xml(args) => (Some(&args.output), None),
             Command::Man { output, .. } => (Some(output), None),
-            Command::Profile(args) => (Some(args.output()), None),
+            Command::Profile(args) => (Some(args.output()), args.verbose()),
             Command::Demo { verbose } => (None, Some(verbose)),
             Command::Completions { .. } => (None, None),
             // The commands that call the API: their account flags carry them.

@@ -28,6 +28,14 @@ impl ProfileArgs {
     pub fn output(&self) -> &crate::flags::Output {
         &self.output
     }
+
+    /// `-v`, for `profile add`, the one that makes a request.
+    pub fn verbose(&self) -> Option<&crate::flags::Verbose> {
+        match &self.action {
+            ProfileAction::Add { verbose, .. } => Some(verbose),
+            _ => None,
+        }
+    }
 }
 
 /// What `vobiz profile` does.
@@ -49,6 +57,8 @@ pub enum ProfileAction {
         /// read, the list of live rooms, is made otherwise).
         #[arg(long)]
         no_verify: bool,
+        #[command(flatten)]
+        verbose: crate::flags::Verbose,
     },
     /// The profiles: names, auth IDs and base URLs, never tokens.
     List,
@@ -235,6 +245,7 @@ pub async fn run(args: ProfileArgs, out: &Out) -> Result<(), Failure> {
             auth_id,
             base_url,
             no_verify,
+            ..
         } => {
             let verify = !no_verify;
             add(&store, out, name, Profile { auth_id, base_url }, verify).await

@@ -449,5 +449,7 @@ fn flags_appear_only_where_they_mean_something() {
     );
     let demo = run(s.vobiz(&["demo", "--help"])).stdout;
     assert!(demo.contains("--verbose"), "{demo}");
+    let r = run(s.vobiz(&["-v", "profile", "list"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(s.fake.request_count(), 2, "the two `rooms`, nothing else");
 }
