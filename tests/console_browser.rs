@@ -130,11 +130,20 @@ impl Harness {
             .unwrap();
     }
 
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    /// The first element `locator` finds, waited for at most [`PATIENCE`].
+    async fn appear(
+        &self,
+        locator: Locator<'_>,
+    ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
         self.browser
             .wait()
             .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
+            .for_element(locator)
+            .await
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.appear(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css} never showed: {e}"))
     }
@@ -192,10 +201,7 @@ impl Harness {
     /// that submits a form leaves the old page up until the answer comes.
     async fn until_page_says(&self, needle: &str) {
         let xpath = format!("//body[contains(., '{needle}')]");
-        self.browser
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::XPath(&xpath))
+        self.appear(Locator::XPath(&xpath))
             .await
             .unwrap_or_else(|e| panic!("the page never said {needle:?}: {e}"));
     }
@@ -205,13 +211,7 @@ impl Harness {
     /// the new one replaces it.
     async fn until_outcome(&self, expected: &str) {
         let xpath = format!("//*[@data-outcome][normalize-space(.)='{expected}']");
-        let waited = self
-            .browser
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::XPath(&xpath))
-            .await;
-        if let Err(e) = waited {
+        if let Err(e) = self.appear(Locator::XPath(&xpath)).await {
             let shown = self.text("[data-outcome]").await;
             panic!("the outcome never read {expected:?} ({e}); the page shows {shown:?}");
         }

@@ -3,9 +3,9 @@
 mod common;
 
 use std::time::Duration;
+
 use vobiz::Error;
 use vobiz::conference::Hangup;
-
 use vobiz::testing::{FAKE_AUTH_ID, FakeVobiz, Fault};
 
 #[tokio::test]

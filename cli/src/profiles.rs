@@ -246,10 +246,7 @@ pub async fn run(args: ProfileArgs, out: &Out) -> Result<(), Failure> {
             base_url,
             no_verify,
             ..
-        } => {
-            let verify = !no_verify;
-            add(&store, out, name, Profile { auth_id, base_url }, verify).await
-        }
+        } => add(&store, out, name, Profile { auth_id, base_url }, !no_verify).await,
         ProfileAction::List => list(&store, out),
         ProfileAction::Use { name } => choose_default(&store, out, &name),
         ProfileAction::Remove { name } => remove(&store, out, &name),

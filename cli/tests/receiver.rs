@@ -53,15 +53,9 @@ fn receiver(limit: &str, flags: &[&str], env: &[(&str, &str)]) -> Receiver {
         .env_clear()
         .env("VOBIZ_CONFIG_DIR", NO_PROFILES)
         .env("VOBIZ_AUTH_TOKEN", FAKE_AUTH_TOKEN)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let events = lines(child.stdout.take().unwrap());
-    let notes = lines(child.stderr.take().unwrap());
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    let (child, events, notes) = spawned(&mut command);
     let mut started = vec![notes.recv_timeout(WAIT).expect("the receiver said nothing")];
     assert!(started[0].starts_with("receiving"), "{started:?}");
     // Its last start-up note is always the one on `GET /rooms`.
